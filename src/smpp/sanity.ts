@@ -1,0 +1,1 @@
+export const SMPP_VERSION = 0x34;
