@@ -1,0 +1,35 @@
+/** How the simulator writes a message id: lowercase hexadecimal or decimal digits. */
+export type MessageIdFormat = "hex" | "decimal";
+
+/**
+ * Hands out message ids that are unique within the process and, in practice, across restarts.
+ *
+ * Ids are numbers: the start time in milliseconds times 1024 plus a counter, so a restarted
+ * simulator starts above every id of the previous run unless that run kept above about a million
+ * ids per second. They stay below 2^53, so the same number can be printed in either format; that is
+ * what lets a receipt carry the id in the other format and still name the same message.
+ */
+export class MessageIdGenerator {
+  private next: number;
+
+  /** @param startedAtMs the epoch milliseconds the generator counts from (default: now). */
+  constructor(startedAtMs: number = Date.now()) {
+    this.next = Math.floor(startedAtMs) * 1024;
+  }
+
+  /** The next id as a number (always increasing). */
+  nextNumber(): number {
+    this.next += 1;
+    return this.next;
+  }
+}
+
+/** Prints an id number in the given format. */
+export function formatMessageId(id: number, format: MessageIdFormat): string {
+  return format === "hex" ? id.toString(16) : id.toString(10);
+}
+
+/** The other format: hex for decimal and decimal for hex. */
+export function otherMessageIdFormat(format: MessageIdFormat): MessageIdFormat {
+  return format === "hex" ? "decimal" : "hex";
+}
