@@ -205,17 +205,18 @@ export class Window<T> {
    * next connection of the session.
    */
   rejectAll(reason: string): void {
+    // Waiters go first, so that the slots freed below are not handed to them.
+    const waiters = this.waiters;
+    const head = this.waitersHead;
+    this.waiters = [];
+    this.waitersHead = 0;
+    this.waitingCount = 0;
     const entries = [...this.entries.values()];
     for (const entry of entries) {
       const reject = entry.reject;
       this.remove(entry);
       reject(new SessionClosedError(reason, true));
     }
-    const waiters = this.waiters;
-    const head = this.waitersHead;
-    this.waiters = [];
-    this.waitersHead = 0;
-    this.waitingCount = 0;
     for (let i = head; i < waiters.length; i++) {
       const waiter = waiters[i];
       if (waiter === undefined || waiter.done) continue;
