@@ -1,4 +1,4 @@
-export { decodePdu, encodePdu } from "./codec.js";
+export { decodePdu, emptyPdu, encodePdu, replyToDecodeError } from "./codec.js";
 export {
   CommandId,
   type CommandName,

@@ -1,0 +1,235 @@
+/**
+ * Reads and writes the TLV part of a PDU body (§5.3) from the TLV table in tlv.ts. Decoding is lenient
+ * where real SMSCs are sloppy (repeated tags, C-string TLVs without their NUL) and strict about lengths,
+ * which a peer cannot get wrong without corrupting the stream.
+ */
+import { SmppDecodeError } from "./errors.js";
+import { CommandStatus } from "./status.js";
+import { TLV_DEFS, type TlvDef, type Tlvs, type UnknownTlv } from "./tlv.js";
+import { cstringSize, encodeFailure, latin1, writeCString } from "./wire.js";
+
+const byTag = new Map<number, TlvDef>(TLV_DEFS.map((d) => [d.tag, d]));
+const byName = new Map<string, TlvDef>(TLV_DEFS.map((d) => [d.name, d]));
+
+const FIXED_LENGTH: Partial<Record<TlvDef["kind"], number>> = {
+  u8: 1,
+  u16: 2,
+  u32: 4,
+  flag: 0,
+  network_error_code: 3,
+};
+
+function readValue(def: TlvDef, b: Buffer, o: number, len: number, commandId: number, seq: number): unknown {
+  const fixed = FIXED_LENGTH[def.kind];
+  if (fixed !== undefined && len !== fixed) {
+    throw new SmppDecodeError(
+      CommandStatus.ESME_RINVPARLEN,
+      commandId,
+      seq,
+      `TLV ${def.name} has length ${len}, expected ${fixed}`,
+    );
+  }
+  switch (def.kind) {
+    case "u8":
+      return b[o];
+    case "u16":
+      return ((b[o] as number) << 8) | (b[o + 1] as number);
+    case "u32":
+      return b.readUInt32BE(o);
+    case "flag":
+      return true;
+    case "network_error_code":
+      return { network_type: b[o], error_code: ((b[o + 1] as number) << 8) | (b[o + 2] as number) };
+    case "octets":
+      return b.subarray(o, o + len);
+    case "cstring": {
+      const max = def.max ?? 0xffff;
+      if (len > max) {
+        throw new SmppDecodeError(
+          CommandStatus.ESME_RINVPARLEN,
+          commandId,
+          seq,
+          `TLV ${def.name} has length ${len}, over its maximum of ${max}`,
+        );
+      }
+      // Some SMSCs leave out the NUL: the value then ends with the TLV.
+      let e = o;
+      const end = o + len;
+      while (e < end && b[e] !== 0) e++;
+      return latin1(b, o, e);
+    }
+  }
+}
+
+/**
+ * Decodes the TLVs in `b[o, b.length)`. Properties appear in wire order; unknown tags and repeats of a
+ * known tag are kept raw in `unknown`.
+ * @throws SmppDecodeError ESME_RINVOPTPARSTREAM when a TLV overruns the body, ESME_RINVPARLEN when a known
+ *   TLV has the wrong length.
+ */
+export function decodeTlvs(b: Buffer, o: number, commandId: number, seq: number): Tlvs {
+  const end = b.length;
+  const out: Record<string, unknown> = {};
+  let unknown: UnknownTlv[] | undefined;
+  while (o < end) {
+    if (end - o < 4) {
+      throw new SmppDecodeError(
+        CommandStatus.ESME_RINVOPTPARSTREAM,
+        commandId,
+        seq,
+        `${end - o} stray octets after the last TLV`,
+      );
+    }
+    const tag = ((b[o] as number) << 8) | (b[o + 1] as number);
+    const len = ((b[o + 2] as number) << 8) | (b[o + 3] as number);
+    o += 4;
+    if (o + len > end) {
+      throw new SmppDecodeError(
+        CommandStatus.ESME_RINVOPTPARSTREAM,
+        commandId,
+        seq,
+        `TLV 0x${tag.toString(16).padStart(4, "0")} length ${len} runs past the end of the PDU`,
+      );
+    }
+    const def = byTag.get(tag);
+    if (def === undefined || out[def.name] !== undefined) {
+      if (unknown === undefined) {
+        unknown = [];
+        out.unknown = unknown;
+      }
+      unknown.push({ tag, value: b.subarray(o, o + len) });
+    } else {
+      out[def.name] = readValue(def, b, o, len, commandId, seq);
+    }
+    o += len;
+  }
+  return out as Tlvs;
+}
+
+function intCheck(command: string, name: string, v: unknown, mask: number): number {
+  if (typeof v !== "number" || (mask === 0xffffffff ? v >>> 0 : v & mask) !== v) {
+    encodeFailure(
+      command,
+      `tlvs.${name}`,
+      `${String(v)} does not fit ${mask === 0xff ? 1 : mask === 0xffff ? 2 : 4} octets`,
+    );
+  }
+  return v;
+}
+
+function octetsCheck(command: string, field: string, v: unknown): Uint8Array {
+  if (!(v instanceof Uint8Array)) encodeFailure(command, field, "expected a Buffer");
+  if (v.length > 0xffff) encodeFailure(command, field, `${v.length} octets exceed a TLV's 65535`);
+  return v;
+}
+
+function valueSize(command: string, def: TlvDef, v: unknown): number {
+  switch (def.kind) {
+    case "u8":
+      intCheck(command, def.name, v, 0xff);
+      return 1;
+    case "u16":
+      intCheck(command, def.name, v, 0xffff);
+      return 2;
+    case "u32":
+      intCheck(command, def.name, v, 0xffffffff);
+      return 4;
+    case "flag":
+      if (v !== true) encodeFailure(command, `tlvs.${def.name}`, "a flag TLV is `true` or absent");
+      return 0;
+    case "network_error_code": {
+      const { network_type, error_code } = (v ?? {}) as { network_type?: unknown; error_code?: unknown };
+      intCheck(command, `${def.name}.network_type`, network_type, 0xff);
+      intCheck(command, `${def.name}.error_code`, error_code, 0xffff);
+      return 3;
+    }
+    case "octets":
+      return octetsCheck(command, `tlvs.${def.name}`, v).length;
+    case "cstring":
+      return cstringSize(command, `tlvs.${def.name}`, v, def.max ?? 0xffff);
+  }
+}
+
+/** Encoded size of `tlvs` (0 when none); validates every value so `writeTlvs` cannot fail halfway. */
+export function tlvsSize(command: string, tlvs: Tlvs): number {
+  let n = 0;
+  for (const name in tlvs) {
+    const v: unknown = tlvs[name as keyof Tlvs];
+    if (v === undefined) continue;
+    if (name === "unknown") {
+      if (!Array.isArray(v)) encodeFailure(command, "tlvs.unknown", "expected an array");
+      for (const u of v as UnknownTlv[]) {
+        intCheck(command, "unknown.tag", u.tag, 0xffff);
+        n += 4 + octetsCheck(command, "tlvs.unknown.value", u.value).length;
+      }
+      continue;
+    }
+    const def = byName.get(name);
+    if (def === undefined) encodeFailure(command, `tlvs.${name}`, "is not a known TLV (put it in `unknown`)");
+    n += 4 + valueSize(command, def, v);
+  }
+  return n;
+}
+
+function header(b: Buffer, o: number, tag: number, len: number): number {
+  b[o] = tag >>> 8;
+  b[o + 1] = tag & 0xff;
+  b[o + 2] = len >>> 8;
+  b[o + 3] = len & 0xff;
+  return o + 4;
+}
+
+/** Writes `tlvs` (already checked by `tlvsSize`) at `o`; returns the offset after them. */
+export function writeTlvs(tlvs: Tlvs, b: Buffer, o: number): number {
+  for (const name in tlvs) {
+    const v: unknown = tlvs[name as keyof Tlvs];
+    if (v === undefined) continue;
+    if (name === "unknown") {
+      for (const u of v as UnknownTlv[]) {
+        o = header(b, o, u.tag, u.value.length);
+        b.set(u.value, o);
+        o += u.value.length;
+      }
+      continue;
+    }
+    const def = byName.get(name) as TlvDef;
+    switch (def.kind) {
+      case "u8":
+        o = header(b, o, def.tag, 1);
+        b[o++] = v as number;
+        break;
+      case "u16":
+        o = header(b, o, def.tag, 2);
+        o = b.writeUInt16BE(v as number, o);
+        break;
+      case "u32":
+        o = header(b, o, def.tag, 4);
+        o = b.writeUInt32BE(v as number, o);
+        break;
+      case "flag":
+        o = header(b, o, def.tag, 0);
+        break;
+      case "network_error_code": {
+        const nec = v as { network_type: number; error_code: number };
+        o = header(b, o, def.tag, 3);
+        b[o++] = nec.network_type;
+        o = b.writeUInt16BE(nec.error_code, o);
+        break;
+      }
+      case "octets": {
+        const octets = v as Uint8Array;
+        o = header(b, o, def.tag, octets.length);
+        b.set(octets, o);
+        o += octets.length;
+        break;
+      }
+      case "cstring": {
+        const s = v as string;
+        o = header(b, o, def.tag, s.length + 1);
+        o = writeCString(b, o, s);
+        break;
+      }
+    }
+  }
+  return o;
+}
