@@ -1,0 +1,29 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Logger } from "pino";
+import type { Config } from "../config.js";
+import type { UpstreamRuntime } from "../core/upstream-runtime.js";
+import type { Database } from "../db/client.js";
+
+/** Everything the API needs from the outside, injected by `createApp` (no module-level state). */
+export interface AppDeps {
+  db: Database;
+  /** The parsed configuration; the API reads the admin token and the secret key from it. */
+  config: Pick<Config, "adminToken" | "secretKey">;
+  /** The live SMPP session pool, as far as the admin API drives it. */
+  upstreamRuntime: UpstreamRuntime;
+  /** Where unexpected errors are logged with their request id; default: pino at `warn` on stdout. */
+  logger?: Logger;
+}
+
+/** Hono environment of every route: the injected deps and the per-request values middleware sets. */
+export interface AppEnv {
+  Variables: {
+    deps: Required<AppDeps>;
+    /** From `X-Request-Id` when the client sent a sane one, else a new UUID; echoed in the response. */
+    requestId: string;
+    /** The authenticated customer account; set by `customerAuth` on /v1/* only. */
+    accountId: string;
+  };
+}
+
+export type App = OpenAPIHono<AppEnv>;

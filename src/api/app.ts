@@ -1,0 +1,129 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { bodyLimit } from "hono/body-limit";
+import { HTTPException } from "hono/http-exception";
+import { methodNotAllowed } from "hono/method-not-allowed";
+import { requestId } from "hono/request-id";
+import { type Logger, pino } from "pino";
+import type { ZodError } from "zod";
+import {
+  ConflictError,
+  InvalidReferenceError,
+  isDatabaseUnavailable,
+  NotFoundError,
+} from "../core/service-errors.js";
+import type { App, AppDeps, AppEnv } from "./app-env.js";
+import { adminAuth, customerAuth } from "./auth.js";
+import { ApiError } from "./errors.js";
+import { registerSecuritySchemes } from "./openapi.js";
+import { fieldErrors, problemResponse } from "./problem.js";
+import { registerRoutes } from "./route-list.js";
+
+/** Largest request body accepted (2 MiB); more is a 413 before anything parses it. */
+export const MAX_BODY_BYTES = 2 * 1024 * 1024;
+
+/**
+ * The HTTP API: every route of the explicit route list, one error model (problem+json with a request
+ * id for every failure, from validation to unknown routes to crashes), admin auth on /admin/* and
+ * customer auth on /v1/*.
+ */
+export function createApp(deps: AppDeps): App {
+  const resolved: Required<AppDeps> = { ...deps, logger: deps.logger ?? pino({ level: "warn" }) };
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+  app.use(requestId());
+  app.use(async (c, next) => {
+    c.set("deps", resolved);
+    await next();
+  });
+  app.use(
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, methods) =>
+        problemResponse(
+          c,
+          new ApiError("METHOD_NOT_ALLOWED", `${c.req.method} is not allowed on ${c.req.path}.`, {
+            headers: { Allow: methods.join(", ") },
+          }),
+        ),
+    }),
+  );
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new ApiError("PAYLOAD_TOO_LARGE", `The body exceeds ${MAX_BODY_BYTES} bytes.`);
+      },
+    }),
+  );
+  app.use("/admin/*", adminAuth());
+  app.use("/v1/*", customerAuth());
+
+  registerSecuritySchemes(app);
+  registerRoutes(app);
+
+  app.notFound((c) =>
+    problemResponse(c, new ApiError("NOT_FOUND", `No route ${c.req.method} ${c.req.path}.`)),
+  );
+  app.onError((error, c) => problemResponse(c, toApiError(error, c.get("requestId"), resolved.logger)));
+  return app;
+}
+
+/** Zod failures of any request part become one 422 listing every failed field. */
+function validationHook(result: { target: string; success: boolean; error?: ZodError }): void {
+  if (result.success || result.error === undefined) return;
+  throw new ApiError("VALIDATION_FAILED", `The ${describeTarget(result.target)} is invalid.`, {
+    errors: fieldErrors(result.error),
+  });
+}
+
+function describeTarget(target: string): string {
+  switch (target) {
+    case "json":
+      return "request body";
+    case "query":
+      return "query string";
+    case "param":
+      return "path";
+    case "header":
+      return "request header set";
+    default:
+      return target;
+  }
+}
+
+/** Everything thrown, in the closed error set; anything unforeseen is logged and told apart by id. */
+function toApiError(error: Error, requestIdValue: string, logger: Logger): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof NotFoundError)
+    return new ApiError("NOT_FOUND", `${error.entity} ${error.id} not found.`);
+  if (error instanceof ConflictError) return new ApiError("CONFLICT", error.message);
+  if (error instanceof InvalidReferenceError) {
+    return new ApiError("VALIDATION_FAILED", "The request body is invalid.", {
+      errors: [{ path: error.path, message: error.message }],
+    });
+  }
+  if (error instanceof HTTPException) {
+    // Raised by Hono's own validators and middleware before any handler runs.
+    switch (error.status) {
+      case 400:
+        return new ApiError("MALFORMED_JSON", "The body is not valid JSON.");
+      case 413:
+        return new ApiError("PAYLOAD_TOO_LARGE", `The body exceeds ${MAX_BODY_BYTES} bytes.`);
+      case 415:
+        return new ApiError("UNSUPPORTED_MEDIA_TYPE", "The body must be application/json.");
+    }
+  }
+  if (isDatabaseUnavailable(error)) {
+    logger.error({ err: error, request_id: requestIdValue }, "database unavailable");
+    return new ApiError("SERVICE_UNAVAILABLE", "The database is unavailable; try again shortly.", {
+      retryAfter: 5,
+      cause: error,
+    });
+  }
+  logger.error({ err: error, request_id: requestIdValue }, "unhandled error");
+  return new ApiError(
+    "INTERNAL",
+    `An unexpected error occurred. Quote request id ${requestIdValue} to the operator.`,
+    { cause: error },
+  );
+}

@@ -1,0 +1,50 @@
+import type { MiddlewareHandler } from "hono";
+import { authenticateApiKey } from "../core/api-keys.js";
+import { hashToken, verifyToken } from "../core/crypto.js";
+import type { AppEnv } from "./app-env.js";
+import { ApiError } from "./errors.js";
+
+/**
+ * Bearer authentication. The admin token opens /admin/* only; customer API keys open /v1/* only. Each
+ * check fails the other kind of credential naturally: an API key never equals the admin token, and the
+ * admin token matches no API key row.
+ */
+
+/** The token of `Authorization: Bearer <token>`, or null when the header is absent or another scheme. */
+export function bearerToken(header: string | undefined): string | null {
+  if (header === undefined) return null;
+  const match = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header);
+  return match?.[1] ?? null;
+}
+
+function unauthorized(realm: string, detail: string): ApiError {
+  return new ApiError("UNAUTHORIZED", detail, { headers: { "WWW-Authenticate": `Bearer realm="${realm}"` } });
+}
+
+/** Checks the admin token (ADMIN_TOKEN) in constant time: both sides are hashed to equal length first. */
+export function adminAuth(): MiddlewareHandler<AppEnv> {
+  let expectedHash: string | undefined;
+  return async (c, next) => {
+    expectedHash ??= hashToken(c.get("deps").config.adminToken);
+    const token = bearerToken(c.req.header("Authorization"));
+    if (token === null)
+      throw unauthorized("admin", "Send the admin token as `Authorization: Bearer <token>`.");
+    if (!verifyToken(token, expectedHash)) throw unauthorized("admin", "The admin token is not valid.");
+    await next();
+  };
+}
+
+/**
+ * Checks a customer API key and sets `accountId` on the context. The key row is read on every request
+ * (one indexed lookup by prefix), so a revoked key fails on the very next request on every instance.
+ */
+export function customerAuth(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const token = bearerToken(c.req.header("Authorization"));
+    if (token === null) throw unauthorized("api", "Send your API key as `Authorization: Bearer <key>`.");
+    const accountId = await authenticateApiKey(c.get("deps").db, token);
+    if (accountId === null) throw unauthorized("api", "The API key is not valid or has been revoked.");
+    c.set("accountId", accountId);
+    await next();
+  };
+}

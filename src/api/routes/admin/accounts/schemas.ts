@@ -1,0 +1,61 @@
+import { z } from "@hono/zod-openapi";
+import type { Account, AccountInput } from "../../../../core/accounts.js";
+import { iso, timestamp } from "../../../fields.js";
+import { pageSchema } from "../../../pagination.js";
+
+// A sender is a number (optional +, up to 15 digits) or an alphanumeric name of at most 11 characters.
+const SENDER = /^(\+?[0-9]{1,15}|(?=.*[A-Za-z])[A-Za-z0-9 .\-_&']{1,11})$/;
+
+const fields = {
+  name: z.string().trim().min(1).max(100).openapi({ example: "Acme Ltd" }),
+  default_from: z
+    .string()
+    .regex(SENDER, "Must be a number (up to 15 digits) or an alphanumeric sender of 1–11 characters")
+    .nullable()
+    .openapi({ description: "Sender used when a message has no `from`; null: none", example: "ACME" }),
+  max_tps: z
+    .number()
+    .int()
+    .min(1)
+    .max(100_000)
+    .nullable()
+    .openapi({ description: "Accepted messages per second; null: unlimited" }),
+};
+
+export const AccountCreateSchema = z
+  .strictObject({
+    name: fields.name,
+    default_from: fields.default_from.optional(),
+    max_tps: fields.max_tps.optional(),
+  })
+  .openapi("AccountCreate");
+
+export const AccountPatchSchema = z.strictObject(fields).partial().openapi("AccountPatch");
+
+export const AccountSchema = z
+  .object({
+    id: z.string().openapi({ example: "acc_01jd8x3r4t5v6w7x8y9z0a1b2c" }),
+    name: z.string(),
+    default_from: z.string().nullable(),
+    max_tps: z.number().int().nullable(),
+    created_at: timestamp(),
+    updated_at: timestamp(),
+  })
+  .openapi("Account");
+
+export const AccountPageSchema = pageSchema(AccountSchema, "AccountPage");
+
+export function toAccountResponse(a: Account): z.infer<typeof AccountSchema> {
+  return {
+    id: a.id,
+    name: a.name,
+    default_from: a.defaultFrom,
+    max_tps: a.maxTps,
+    created_at: iso(a.createdAt),
+    updated_at: iso(a.updatedAt),
+  };
+}
+
+export function toAccountPatch(body: z.infer<typeof AccountPatchSchema>): Partial<AccountInput> {
+  return { name: body.name, defaultFrom: body.default_from, maxTps: body.max_tps };
+}

@@ -1,0 +1,45 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { getUpstream } from "../../../../core/upstreams.js";
+import type { App } from "../../../app-env.js";
+import { IdParamsSchema, timestamp } from "../../../fields.js";
+import { problemResponses } from "../../../problem.js";
+import { ADMIN_SECURITY } from "../security.js";
+
+export const SessionSchema = z
+  .object({
+    id: z.string(),
+    state: z.enum(["connecting", "binding", "bound", "unbinding", "backoff", "closed"]),
+    local_address: z.string().nullable().openapi({ example: "127.0.0.1:53412" }),
+    remote_address: z.string().nullable().openapi({ example: "10.0.0.5:2775" }),
+    bound_at: timestamp().nullable(),
+    in_flight: z.number().int().openapi({ description: "Requests awaiting a response" }),
+    submitted: z.number().int().openapi({ description: "submit_sm sent on this session" }),
+    received: z.number().int().openapi({ description: "deliver_sm received on this session" }),
+    last_error: z.string().nullable(),
+  })
+  .openapi("Session");
+
+const route = createRoute({
+  method: "get",
+  path: "/admin/upstreams/{id}/sessions",
+  tags: ["Upstreams"],
+  summary: "The upstream's live SMPP sessions",
+  security: ADMIN_SECURITY,
+  request: { params: IdParamsSchema },
+  responses: {
+    200: {
+      description: "Live sessions",
+      content: {
+        "application/json": { schema: z.object({ data: z.array(SessionSchema) }).openapi("SessionList") },
+      },
+    },
+    ...problemResponses("UNAUTHORIZED", "NOT_FOUND"),
+  },
+});
+
+export const registerUpstreamSessions = (app: App) =>
+  app.openapi(route, async (c) => {
+    const { db, upstreamRuntime } = c.get("deps");
+    const upstream = await getUpstream(db, c.req.valid("param").id);
+    return c.json({ data: upstreamRuntime.sessions(upstream.id) }, 200);
+  });

@@ -1,0 +1,42 @@
+import { createRoute } from "@hono/zod-openapi";
+import { updateUpstream } from "../../../../core/upstreams.js";
+import type { App } from "../../../app-env.js";
+import { IdParamsSchema } from "../../../fields.js";
+import { problemResponses } from "../../../problem.js";
+import { ADMIN_SECURITY } from "../security.js";
+import { upstreamDeps } from "./deps.js";
+import { toUpstreamPatch, toUpstreamResponse, UpstreamPatchSchema, UpstreamSchema } from "./schemas.js";
+
+const route = createRoute({
+  method: "patch",
+  path: "/admin/upstreams/{id}",
+  tags: ["Upstreams"],
+  summary: "Change an upstream; its live sessions rebind with the new settings",
+  security: ADMIN_SECURITY,
+  request: {
+    params: IdParamsSchema,
+    body: { required: true, content: { "application/json": { schema: UpstreamPatchSchema } } },
+  },
+  responses: {
+    200: { description: "The updated upstream", content: { "application/json": { schema: UpstreamSchema } } },
+    ...problemResponses(
+      "MALFORMED_JSON",
+      "UNAUTHORIZED",
+      "NOT_FOUND",
+      "CONFLICT",
+      "PAYLOAD_TOO_LARGE",
+      "UNSUPPORTED_MEDIA_TYPE",
+      "VALIDATION_FAILED",
+    ),
+  },
+});
+
+export const registerUpdateUpstream = (app: App) =>
+  app.openapi(route, async (c) => {
+    const upstream = await updateUpstream(
+      upstreamDeps(c),
+      c.req.valid("param").id,
+      toUpstreamPatch(c.req.valid("json")),
+    );
+    return c.json(toUpstreamResponse(upstream), 200);
+  });
