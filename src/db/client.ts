@@ -1,0 +1,119 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import type { ExtractTablesWithRelations, SQL } from "drizzle-orm";
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
+import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
+import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import * as schema from "./schema.js";
+
+export type Schema = typeof schema;
+
+/**
+ * The database as the rest of the code sees it, whichever driver is underneath. Write queries against
+ * this type only; for raw SQL use {@link queryRows} (the drivers shape `execute` results differently).
+ */
+export type Database = PgDatabase<PgQueryResultHKT, Schema>;
+/** A transaction opened with `db.transaction(async (tx) => …)`. */
+export type Transaction = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+/** Anything a query can run on: the database or a transaction. */
+export type Executor = Database | Transaction;
+
+export type DatabaseKind = "postgres" | "pglite";
+
+export interface DatabaseOptions {
+  /** PostgreSQL URL. When set the `postgres` driver is used; otherwise embedded PGlite. */
+  databaseUrl?: string | undefined;
+  /**
+   * Where PGlite keeps its files: `<dataDir>/pglite`. Undefined = in memory (tests). Ignored with a
+   * `databaseUrl`.
+   */
+  dataDir?: string | undefined;
+  /** Most connections the PostgreSQL pool opens. Default 10. Ignored for PGlite (one connection). */
+  databasePoolSize?: number | undefined;
+}
+
+export interface OpenDatabase {
+  readonly db: Database;
+  readonly kind: DatabaseKind;
+  /** Resolves when the database answers a trivial query; rejects otherwise (readiness probe). */
+  ping(): Promise<void>;
+  /** Closes the pool or the embedded instance; waits for running queries to finish. */
+  close(): Promise<void>;
+  /**
+   * Runs `work` with a database bound to one connection for its whole duration, so session state
+   * (advisory locks, SET) applies to every query in it. On PostgreSQL this opens a dedicated
+   * connection outside the pool; PGlite has only one connection anyway.
+   */
+  withConnection<T>(work: (db: Database) => Promise<T>): Promise<T>;
+}
+
+/** Default size of the PostgreSQL connection pool. */
+export const DEFAULT_POOL_SIZE = 10;
+
+/** Opens the configured database: PostgreSQL when `databaseUrl` is set, embedded PGlite otherwise. */
+export async function openDatabase(options: DatabaseOptions = {}): Promise<OpenDatabase> {
+  return options.databaseUrl
+    ? openPostgres(options.databaseUrl, options.databasePoolSize ?? DEFAULT_POOL_SIZE)
+    : openPglite(options.dataDir);
+}
+
+function openPostgres(url: string, poolSize: number): OpenDatabase {
+  // Migrations and IF NOT EXISTS emit NOTICEs; the driver would print each to the console.
+  const clientOptions = { onnotice: () => {}, connection: { application_name: "smpp-bridge" } };
+  const client = postgres(url, { ...clientOptions, max: poolSize });
+  const db: Database = drizzlePostgres({ client, schema });
+  return {
+    db,
+    kind: "postgres",
+    ping: async () => {
+      await client`select 1`;
+    },
+    close: () => client.end({ timeout: 5 }),
+    withConnection: async (work) => {
+      // A separate one-connection client rather than `client.reserve()`: drizzle cannot wrap a
+      // reserved connection, and this is for rare work (migrations), not the hot path.
+      const single = postgres(url, { ...clientOptions, max: 1 });
+      try {
+        return await work(drizzlePostgres({ client: single, schema }));
+      } finally {
+        await single.end({ timeout: 5 });
+      }
+    },
+  };
+}
+
+async function openPglite(dataDir: string | undefined): Promise<OpenDatabase> {
+  let directory: string | undefined;
+  if (dataDir !== undefined) {
+    directory = join(dataDir, "pglite");
+    mkdirSync(directory, { recursive: true, mode: 0o700 });
+  }
+  const client = await PGlite.create(directory);
+  const db: Database = drizzlePglite({ client, schema });
+  return {
+    db,
+    kind: "pglite",
+    ping: async () => {
+      await client.query("select 1");
+    },
+    close: () => client.close(),
+    withConnection: (work) => work(db),
+  };
+}
+
+/**
+ * Runs raw SQL and returns its rows. postgres-js answers `execute` with an array of rows and PGlite
+ * with `{ rows }`; this hides the difference so raw queries are written once. Row values are what the
+ * driver gives, after drizzle's own parsers: timestamps arrive as strings (wrap them in `new Date()`),
+ * and counts should be cast to `int` in SQL (`count(*)::int`), bigint differing between drivers.
+ */
+export async function queryRows<T extends Record<string, unknown>>(db: Executor, query: SQL): Promise<T[]> {
+  const result: unknown = await db.execute(query);
+  if (Array.isArray(result)) return result as T[];
+  if (typeof result === "object" && result !== null && "rows" in result && Array.isArray(result.rows)) {
+    return result.rows as T[];
+  }
+  throw new Error("unexpected result shape from the database driver");
+}
