@@ -206,24 +206,32 @@ export class Window<T> {
    */
   rejectAll(reason: string): void {
     // Waiters go first, so that the slots freed below are not handed to them.
-    const waiters = this.waiters;
-    const head = this.waitersHead;
-    this.waiters = [];
-    this.waitersHead = 0;
-    this.waitingCount = 0;
+    this.rejectWaiters(reason);
     const entries = [...this.entries.values()];
     for (const entry of entries) {
       const reject = entry.reject;
       this.remove(entry);
       reject(new SessionClosedError(reason, true));
     }
+    this.stopTimerIfIdle();
+  }
+
+  /**
+   * Fails every caller still waiting for a slot (nothing of theirs was sent) and leaves outstanding
+   * requests alone: the first step of a graceful close.
+   */
+  rejectWaiters(reason: string): void {
+    const waiters = this.waiters;
+    const head = this.waitersHead;
+    this.waiters = [];
+    this.waitersHead = 0;
+    this.waitingCount = 0;
     for (let i = head; i < waiters.length; i++) {
       const waiter = waiters[i];
       if (waiter === undefined || waiter.done) continue;
       waiter.done = true;
       waiter.reject(new SessionClosedError(reason, false));
     }
-    this.stopTimerIfIdle();
   }
 
   /** {@link rejectAll}, then refuse every later acquire and track with `reason`. */
