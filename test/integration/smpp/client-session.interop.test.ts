@@ -184,7 +184,8 @@ describe("ClientSession against an npm `smpp` SMSC", () => {
     expect(s.lastError?.message).toMatch(/ESME_RINVPASWD/);
     expect(s.lastError?.message).toMatch(/next attempt in 60 s/);
     expect(s.info().last_error).toMatch(/bind refused/);
-    expect((s.lastError?.cause as SmppStatusError).status).toBe(CommandStatus.ESME_RINVPASWD);
+    expect(s.lastError?.cause).toBeInstanceOf(SmppStatusError);
+    expect(s.lastError?.cause).toMatchObject({ status: CommandStatus.ESME_RINVPASWD, retryable: true });
     // The reconnect backoff here is 20 ms; a refused bind must not use it.
     await new Promise((r) => setTimeout(r, 300));
     expect(smsc.log.binds).toHaveLength(1);
