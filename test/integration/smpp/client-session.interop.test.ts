@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, test } from "vitest";
 import { ClientSession, type ClientSessionOptions } from "../../../src/smpp/net/client-session.js";
 import type { InboundPdu, SessionState } from "../../../src/smpp/net/types.js";
-import { CommandStatus, type SmppStatusError } from "../../../src/smpp/status.js";
+import { CommandStatus, SmppStatusError } from "../../../src/smpp/status.js";
 import {
   eventually,
   type PeerPdu,
