@@ -7,6 +7,7 @@ export const StatusSchema = z.object({ status: z.literal("ok") }).openapi("Statu
 const route = createRoute({
   method: "get",
   path: "/healthz",
+  operationId: "healthz",
   tags: ["Operations"],
   summary: "Liveness: the process answers",
   security: [],

@@ -11,6 +11,7 @@ const PING_TIMEOUT_MS = 2_000;
 const route = createRoute({
   method: "get",
   path: "/readyz",
+  operationId: "readyz",
   tags: ["Operations"],
   summary: "Readiness: the database answers",
   security: [],

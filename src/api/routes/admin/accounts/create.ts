@@ -8,6 +8,7 @@ import { AccountCreateSchema, AccountSchema, toAccountResponse } from "./schemas
 const route = createRoute({
   method: "post",
   path: "/admin/accounts",
+  operationId: "createAccount",
   tags: ["Accounts"],
   summary: "Create a customer account",
   security: ADMIN_SECURITY,

@@ -8,6 +8,7 @@ import { ADMIN_SECURITY } from "../security.js";
 const route = createRoute({
   method: "delete",
   path: "/admin/accounts/{id}",
+  operationId: "deleteAccount",
   tags: ["Accounts"],
   summary: "Delete an account with its API keys and webhook endpoints",
   description:

@@ -9,6 +9,7 @@ import { AccountSchema, toAccountResponse } from "./schemas.js";
 const route = createRoute({
   method: "get",
   path: "/admin/accounts/{id}",
+  operationId: "getAccount",
   tags: ["Accounts"],
   summary: "Get an account",
   security: ADMIN_SECURITY,

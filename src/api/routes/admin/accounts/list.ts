@@ -9,6 +9,7 @@ import { AccountPageSchema, toAccountResponse } from "./schemas.js";
 const route = createRoute({
   method: "get",
   path: "/admin/accounts",
+  operationId: "listAccounts",
   tags: ["Accounts"],
   summary: "List accounts, newest first",
   security: ADMIN_SECURITY,

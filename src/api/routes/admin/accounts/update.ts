@@ -9,6 +9,7 @@ import { AccountPatchSchema, AccountSchema, toAccountPatch, toAccountResponse } 
 const route = createRoute({
   method: "patch",
   path: "/admin/accounts/{id}",
+  operationId: "updateAccount",
   tags: ["Accounts"],
   summary: "Change an account",
   security: ADMIN_SECURITY,

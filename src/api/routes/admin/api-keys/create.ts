@@ -9,6 +9,7 @@ import { AccountParamsSchema, ApiKeyCreateSchema, CreatedApiKeySchema } from "./
 const route = createRoute({
   method: "post",
   path: "/admin/accounts/{id}/api-keys",
+  operationId: "createApiKey",
   tags: ["API keys"],
   summary: "Create an API key for the account (the key is shown once)",
   security: ADMIN_SECURITY,

@@ -9,6 +9,7 @@ import { AccountParamsSchema, ApiKeyPageSchema, toApiKeyResponse } from "./schem
 const route = createRoute({
   method: "get",
   path: "/admin/accounts/{id}/api-keys",
+  operationId: "listApiKeys",
   tags: ["API keys"],
   summary: "List the account's API keys (prefixes only, revoked ones included), newest first",
   security: ADMIN_SECURITY,

@@ -8,6 +8,7 @@ import { KeyParamsSchema } from "./schemas.js";
 const route = createRoute({
   method: "delete",
   path: "/admin/accounts/{id}/api-keys/{key_id}",
+  operationId: "revokeApiKey",
   tags: ["API keys"],
   summary: "Revoke an API key; requests with it fail with 401 at once",
   description: "The key stays listed with its `revoked_at`. Revoking it again changes nothing.",

@@ -8,6 +8,7 @@ import { NumberCreateSchema, NumberSchema, toNumberResponse } from "./schemas.js
 const route = createRoute({
   method: "post",
   path: "/admin/numbers",
+  operationId: "createNumber",
   tags: ["Numbers"],
   summary: "Assign an inbound number to an account",
   description: "A number belongs to one account: assigning it again is a 409. An unknown account is a 422.",

@@ -8,6 +8,7 @@ import { ADMIN_SECURITY } from "../security.js";
 const route = createRoute({
   method: "delete",
   path: "/admin/numbers/{id}",
+  operationId: "deleteNumber",
   tags: ["Numbers"],
   summary: "Release an inbound number (inbound SMS already received keep their account)",
   security: ADMIN_SECURITY,

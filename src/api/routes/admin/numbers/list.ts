@@ -17,6 +17,7 @@ const QuerySchema = PageQuerySchema.extend({
 const route = createRoute({
   method: "get",
   path: "/admin/numbers",
+  operationId: "listNumbers",
   tags: ["Numbers"],
   summary: "List inbound numbers, newest first",
   security: ADMIN_SECURITY,

@@ -8,6 +8,7 @@ import { RouteCreateSchema, RouteSchema, toRouteResponse } from "./schemas.js";
 const route = defineRoute({
   method: "post",
   path: "/admin/routes",
+  operationId: "createRoute",
   tags: ["Routes"],
   summary: "Create a route: destination prefix → upstreams in failover order",
   description:

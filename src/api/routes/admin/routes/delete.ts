@@ -8,6 +8,7 @@ import { ADMIN_SECURITY } from "../security.js";
 const route = createRoute({
   method: "delete",
   path: "/admin/routes/{id}",
+  operationId: "deleteRoute",
   tags: ["Routes"],
   summary: "Delete a route",
   security: ADMIN_SECURITY,

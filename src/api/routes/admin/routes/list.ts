@@ -17,6 +17,7 @@ const QuerySchema = PageQuerySchema.extend({
 const route = createRoute({
   method: "get",
   path: "/admin/routes",
+  operationId: "listRoutes",
   tags: ["Routes"],
   summary: "List routes, newest first",
   security: ADMIN_SECURITY,

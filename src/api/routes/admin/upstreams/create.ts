@@ -9,6 +9,7 @@ import { toUpstreamPatch, toUpstreamResponse, UpstreamCreateSchema, UpstreamSche
 const route = createRoute({
   method: "post",
   path: "/admin/upstreams",
+  operationId: "createUpstream",
   tags: ["Upstreams"],
   summary: "Create an upstream SMSC and start its sessions",
   security: ADMIN_SECURITY,

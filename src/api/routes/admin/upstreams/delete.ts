@@ -9,6 +9,7 @@ import { upstreamDeps } from "./deps.js";
 const route = createRoute({
   method: "delete",
   path: "/admin/upstreams/{id}",
+  operationId: "deleteUpstream",
   tags: ["Upstreams"],
   summary: "Delete an upstream and stop its sessions (409 while a route uses it)",
   security: ADMIN_SECURITY,

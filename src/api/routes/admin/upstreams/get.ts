@@ -9,6 +9,7 @@ import { toUpstreamResponse, UpstreamSchema } from "./schemas.js";
 const route = createRoute({
   method: "get",
   path: "/admin/upstreams/{id}",
+  operationId: "getUpstream",
   tags: ["Upstreams"],
   summary: "Get an upstream",
   security: ADMIN_SECURITY,

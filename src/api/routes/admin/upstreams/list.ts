@@ -9,6 +9,7 @@ import { toUpstreamResponse, UpstreamPageSchema } from "./schemas.js";
 const route = createRoute({
   method: "get",
   path: "/admin/upstreams",
+  operationId: "listUpstreams",
   tags: ["Upstreams"],
   summary: "List upstreams, newest first",
   security: ADMIN_SECURITY,

@@ -31,6 +31,7 @@ const QuerySchema = z.object({
 const route = createRoute({
   method: "get",
   path: "/admin/upstreams/{id}/pdu-log",
+  operationId: "getUpstreamPduLog",
   tags: ["Upstreams"],
   summary: "The most recent PDUs of the upstream's sessions, newest first",
   security: ADMIN_SECURITY,

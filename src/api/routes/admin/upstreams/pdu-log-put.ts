@@ -11,6 +11,7 @@ export const PduLogSwitchSchema = z.strictObject({ enabled: z.boolean() }).opena
 const route = createRoute({
   method: "put",
   path: "/admin/upstreams/{id}/pdu-log",
+  operationId: "setUpstreamPduLog",
   tags: ["Upstreams"],
   summary: "Turn the upstream's PDU trace on or off",
   description: "The setting is stored, so it survives a restart. Turning it off keeps what was logged.",

@@ -22,6 +22,7 @@ export const SessionSchema = z
 const route = createRoute({
   method: "get",
   path: "/admin/upstreams/{id}/sessions",
+  operationId: "listUpstreamSessions",
   tags: ["Upstreams"],
   summary: "The upstream's live SMPP sessions",
   security: ADMIN_SECURITY,

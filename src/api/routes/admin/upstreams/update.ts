@@ -10,6 +10,7 @@ import { toUpstreamPatch, toUpstreamResponse, UpstreamPatchSchema, UpstreamSchem
 const route = createRoute({
   method: "patch",
   path: "/admin/upstreams/{id}",
+  operationId: "updateUpstream",
   tags: ["Upstreams"],
   summary: "Change an upstream; its live sessions rebind with the new settings",
   security: ADMIN_SECURITY,
