@@ -11,10 +11,17 @@ export type MessageIdFormat = "hex" | "decimal";
  */
 export class MessageIdGenerator {
   private next: number;
+  private readonly first: number;
 
   /** @param startedAtMs the epoch milliseconds the generator counts from (default: now). */
   constructor(startedAtMs: number = Date.now()) {
     this.next = Math.floor(startedAtMs) * 1024;
+    this.first = this.next + 1;
+  }
+
+  /** True when `id` was handed out by this generator. */
+  issued(id: number): boolean {
+    return id >= this.first && id <= this.next;
   }
 
   /** The next id as a number (always increasing). */

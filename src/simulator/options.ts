@@ -11,6 +11,8 @@ export interface SimulatorAccount {
   password: string;
   /** Simultaneous binds allowed for this system_id. Default: `SimulatorOptions.maxBindsPerSystemId`. */
   maxBinds?: number;
+  /** A suspended account: its binds are refused with ESME_RBINDFAIL. Default false. */
+  disabled?: boolean;
 }
 
 /** Structured logger the simulator reports to (pino fits). */

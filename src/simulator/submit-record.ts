@@ -1,9 +1,10 @@
 /** Concatenation info found in a submit: from a UDH (IE 0x00 or 0x08) or from SAR TLVs. */
-export interface ConcatInfo {
-  via: "udh8" | "udh16" | "sar";
-  reference: number;
+export interface SubmitConcat {
+  scheme: "udh8" | "udh16" | "sar";
+  ref: number;
   total: number;
-  sequence: number;
+  /** 1-based. */
+  seq: number;
 }
 
 /** One received submit_sm or data_sm, as the simulator kept it for inspection. */
@@ -25,7 +26,7 @@ export interface SubmitRecord {
   payload: Buffer;
   /** The UDH octets (with the UDHL octet) when esm_class has UDHI. */
   udh?: Buffer;
-  concat?: ConcatInfo;
+  concat?: SubmitConcat;
   /** The text decoded from the payload without its UDH (GSM 03.38, Latin-1, UCS-2 or ASCII by data_coding). */
   text: string;
   receivedAt: number;
@@ -84,7 +85,7 @@ export class SubmitLog {
         r.source,
         r.destination,
         r.dataCoding,
-        c ? `${c.reference}/${c.total}/${c.sequence}` : "",
+        c ? `${c.ref}/${c.total}/${c.seq}` : "",
         r.payload.toString("hex"),
       ].join("|");
       const group = groups.get(key);

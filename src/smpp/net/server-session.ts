@@ -73,16 +73,6 @@ export interface ServerSessionOptions {
 
 const SC_INTERFACE_VERSION = 0x34;
 
-// Which mode may send which request; receiver binds only take deliver_sm.
-const TRANSMIT_REQUESTS = new Set<string>([
-  "submit_sm",
-  "data_sm",
-  "query_sm",
-  "cancel_sm",
-  "replace_sm",
-  "submit_multi",
-]);
-
 type Response = Pdu;
 
 /**
