@@ -8,6 +8,7 @@ import type { InboundPdu, SessionState } from "../../../src/smpp/net/types.js";
 import { CommandStatus, SmppStatusError } from "../../../src/smpp/status.js";
 import {
   eventually,
+  inboundText,
   type PeerPdu,
   type PeerSession,
   startPeerSmsc,
@@ -113,7 +114,7 @@ describe("ClientSession against an npm `smpp` SMSC", () => {
     const receipt = stored[0];
     expect(receipt?.command).toBe("deliver_sm");
     expect(receipt?.esm_class).toBe(0x04);
-    expect(receipt?.short_message.toString("latin1")).toContain("id:1000 ");
+    expect(inboundText(receipt)).toContain("id:1000 ");
     // Not stored yet, so not acknowledged yet.
     await new Promise((r) => setTimeout(r, 50));
     expect(smsc.log.deliverResps).toHaveLength(0);

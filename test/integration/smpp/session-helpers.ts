@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import type { AddressInfo } from "node:net";
 import type { ClientSession } from "../../../src/smpp/net/client-session.js";
-import type { SessionState, SubmitSmBody } from "../../../src/smpp/net/types.js";
+import type { InboundPdu, SessionState, SubmitSmBody } from "../../../src/smpp/net/types.js";
 
 /** A GSM-7 (DCS 0) submit_sm body to `to`, asking for a receipt. */
 export function submitBody(text: string, to = "447700900001"): SubmitSmBody {
@@ -119,4 +119,11 @@ export async function startPeerSmsc(onSession: (session: PeerSession) => void): 
         server.close(() => resolve());
       }),
   };
+}
+
+/** The user data of a deliver_sm (short_message) or data_sm (message_payload) as Latin-1 text. */
+export function inboundText(pdu: InboundPdu | undefined): string {
+  if (pdu === undefined) return "";
+  const bytes = pdu.command === "deliver_sm" ? pdu.short_message : pdu.tlvs?.message_payload;
+  return bytes === undefined ? "" : bytes.toString("latin1");
 }

@@ -1,0 +1,304 @@
+/** ClientSession against our SMSC simulator (src/simulator) on 127.0.0.1, port 0. */
+import { generate } from "selfsigned";
+import { afterEach, describe, expect, test } from "vitest";
+import { Simulator } from "../../../src/simulator/simulator.js";
+import { ClientSession, type ClientSessionOptions } from "../../../src/smpp/net/client-session.js";
+import {
+  ResponseTimeoutError,
+  SessionClosedError,
+  WindowWaitTimeoutError,
+} from "../../../src/smpp/net/errors.js";
+import type { PduTraceEvent } from "../../../src/smpp/net/pdu-connection.js";
+import type { InboundPdu, SessionState } from "../../../src/smpp/net/types.js";
+import { CommandStatus, SmppStatusError } from "../../../src/smpp/status.js";
+import { eventually, inboundText, submitBody, waitForState } from "./session-helpers.js";
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+const ACCOUNT = { systemId: "esme1", password: "secret" };
+
+async function simulator(options: ConstructorParameters<typeof Simulator>[0] = {}): Promise<Simulator> {
+  const sim = await Simulator.start({ accounts: [ACCOUNT], dlrDelayMs: 10, ...options });
+  cleanups.push(() => sim.close());
+  return sim;
+}
+
+function session(sim: Simulator, extra: Partial<ClientSessionOptions> = {}): ClientSession {
+  const s = new ClientSession({
+    id: "sim",
+    host: "127.0.0.1",
+    port: sim.port,
+    systemId: ACCOUNT.systemId,
+    password: ACCOUNT.password,
+    reconnect: { initialMs: 20, maxMs: 200 },
+    sweepIntervalMs: 10,
+    ...extra,
+  });
+  cleanups.push(() => s.close(1000));
+  return s;
+}
+
+describe("binding", () => {
+  test.each(["transceiver", "transmitter", "receiver"] as const)("binds as %s", async (mode) => {
+    const sim = await simulator();
+    const s = session(sim, { bindMode: mode });
+    s.start();
+    await s.whenBound(5000);
+    expect(sim.sessions()).toMatchObject([{ systemId: "esme1", mode, state: "bound" }]);
+    if (mode === "receiver") {
+      const err = await s.submit(submitBody("no")).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(SmppStatusError);
+      expect(err).toMatchObject({ status: CommandStatus.ESME_RINVBNDSTS });
+    } else {
+      await expect(s.submit(submitBody("yes"))).resolves.toMatchObject({ command_status: 0 });
+    }
+  });
+
+  test("a receiver bind gets inbound SMS; the answer waits for the handler", async () => {
+    const sim = await simulator();
+    const got: InboundPdu[] = [];
+    const s = session(sim, {
+      bindMode: "receiver",
+      onInbound: (pdu) => {
+        got.push(pdu);
+        return 0;
+      },
+    });
+    s.start();
+    await s.whenBound(5000);
+    sim.injectMo({ from: "447700900777", to: "12345", text: "hello from a handset" });
+    await eventually(() => got.length === 1, 5000, "inbound SMS");
+    expect(inboundText(got[0])).toBe("hello from a handset");
+    expect(s.info().received).toBe(1);
+    await eventually(() => sim.held() === 0 && sim.stats().retrying === 0, 5000, "simulator saw the answer");
+  });
+
+  test("a bind refused for credentials backs off long, says why and does not hammer", async () => {
+    const sim = await simulator();
+    const s = session(sim, { password: "wrong", credentialBackoffMs: 120_000 });
+    s.start();
+    await waitForState(s, "backoff", 5000);
+    expect(s.info().last_error).toMatch(/bind refused \(ESME_RINVPASWD.*next attempt in 120 s/);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sim.failedBinds()).toHaveLength(1);
+    expect(s.state).toBe("backoff");
+  });
+
+  test("TLS bind with a self-signed certificate made here, verified against it as CA", async () => {
+    const pems = await generate([{ name: "commonName", value: "localhost" }], {
+      keySize: 2048,
+      extensions: [
+        {
+          name: "subjectAltName",
+          altNames: [
+            { type: 7, ip: "127.0.0.1" },
+            { type: 2, value: "localhost" },
+          ],
+        },
+      ],
+    });
+    const sim = await simulator({ tls: { key: pems.private, cert: pems.cert } });
+    const trusted = session(sim, { id: "tls-ok", tls: { ca: pems.cert } });
+    trusted.start();
+    await trusted.whenBound(5000);
+    await expect(trusted.submit(submitBody("over tls"))).resolves.toMatchObject({ command_status: 0 });
+
+    // Without the CA the certificate is refused: verification is on unless explicitly skipped.
+    const untrusted = session(sim, { id: "tls-untrusted", tls: true });
+    untrusted.start();
+    await waitForState(untrusted, "backoff", 5000);
+    expect(untrusted.lastError?.message).toMatch(/self[- ]signed|certificate/i);
+
+    const skipping = session(sim, { id: "tls-skip", tls: { insecureSkipVerify: true } });
+    skipping.start();
+    await skipping.whenBound(5000);
+  });
+
+  test("the bind PDU trace shows * where the password was (the SMSC still gets the real one)", async () => {
+    const sim = await simulator();
+    const events: PduTraceEvent[] = [];
+    const s = session(sim, { trace: (e) => events.push(e) });
+    s.start();
+    await s.whenBound(5000);
+    await s.submit(submitBody("traced"));
+    const bind = events.find((e) => e.command === "bind_transceiver");
+    expect(bind).toMatchObject({ direction: "tx", session_id: "sim", sequence: 1, command_status: 0 });
+    const secretHex = Buffer.from("secret\0").toString("hex");
+    const starsHex = Buffer.from("******\0").toString("hex");
+    expect(bind?.hex).toContain(Buffer.from("esme1\0").toString("hex") + starsHex);
+    for (const e of events) expect(e.hex).not.toContain(secretHex);
+    expect(events.map((e) => `${e.direction} ${e.command}`)).toEqual(
+      expect.arrayContaining(["rx bind_transceiver_resp", "tx submit_sm", "rx submit_sm_resp"]),
+    );
+    expect(sim.stats().bindsAccepted).toBe(1);
+  });
+});
+
+describe("sending", () => {
+  test("submit resolves with the message id, and the receipt comes back to the handler", async () => {
+    const sim = await simulator({ messageIdFormat: "hex" });
+    const receipts: InboundPdu[] = [];
+    const s = session(sim, {
+      onInbound: async (pdu) => {
+        receipts.push(pdu);
+        return 0;
+      },
+    });
+    s.start();
+    await s.whenBound(5000);
+    const resp = await s.submit(submitBody("with receipt"));
+    expect(resp.message_id).toMatch(/^[0-9a-f]+$/i);
+    await eventually(() => receipts.length === 1, 5000, "receipt");
+    expect(receipts[0]?.esm_class).toBe(0x04);
+    expect(receipts[0]?.tlvs?.receipted_message_id).toBe(resp.message_id);
+    expect(s.info()).toMatchObject({ submitted: 1, received: 1, in_flight: 0 });
+  });
+
+  test("a full window makes senders wait for room, never more than `window` in flight", async () => {
+    const sim = await simulator({ faults: { responseDelayMs: 100 } });
+    const s = session(sim, { window: 2 });
+    s.start();
+    await s.whenBound(5000);
+    let peak = 0;
+    const all = Array.from({ length: 6 }, (_, i) =>
+      s.submit(submitBody(`m${i}`)).then((r) => {
+        peak = Math.max(peak, s.inFlight);
+        return r;
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 20));
+    expect(s.inFlight).toBe(2);
+    const results = await Promise.all(all);
+    expect(new Set(results.map((r) => r.message_id)).size).toBe(6);
+    expect(peak).toBeLessThanOrEqual(2);
+    expect(sim.stats().submits).toBe(6);
+  });
+
+  test("a sender that finds no room in time gets a retryable WindowWaitTimeoutError, nothing sent", async () => {
+    const sim = await simulator({ faults: { responseDelayMs: 400 } });
+    const s = session(sim, { window: 1, windowWaitMs: 50 });
+    s.start();
+    await s.whenBound(5000);
+    const first = s.submit(submitBody("slow"));
+    const err = await s.submit(submitBody("no room")).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WindowWaitTimeoutError);
+    expect(err).toMatchObject({ retryable: true, outcomeUnknown: false });
+    await first;
+    expect(sim.stats().submits).toBe(1);
+  });
+
+  test("an unanswered request fails with ResponseTimeoutError (outcome unknown) and frees its slot", async () => {
+    const sim = await simulator({ faults: { noResponseFraction: 1 } });
+    const s = session(sim, { window: 1, responseTimeoutMs: 100 });
+    s.start();
+    await s.whenBound(5000);
+    const err = await s.submit(submitBody("into the void")).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ResponseTimeoutError);
+    expect(err).toMatchObject({ retryable: true, outcomeUnknown: true, command: "submit_sm" });
+    expect(s.inFlight).toBe(0);
+    sim.clearFaults();
+    await expect(s.submit(submitBody("answered"))).resolves.toMatchObject({ command_status: 0 });
+    expect(s.info().errors).toBe(1);
+  });
+
+  test("throttling pauses this session with a growing back-off, comes back retryable, and resets on success", async () => {
+    const sim = await simulator({ faults: { throttleFraction: 1 } });
+    const s = session(sim, { throttleBackoff: { initialMs: 40, factor: 2, jitter: 0 } });
+    const pauses: number[] = [];
+    s.on("throttled", (ms, status) => {
+      expect(status).toBe(CommandStatus.ESME_RTHROTTLED);
+      pauses.push(ms);
+    });
+    s.start();
+    await s.whenBound(5000);
+    const first = await s.submit(submitBody("a")).catch((e: unknown) => e);
+    expect(first).toBeInstanceOf(SmppStatusError);
+    expect(first).toMatchObject({
+      status: CommandStatus.ESME_RTHROTTLED,
+      retryable: true,
+      retry: "transient",
+    });
+    expect(s.paused).toBe(true);
+    expect(s.freeWindow).toBe(0);
+    // The next one waits out the pause before it is sent, and is throttled again: a longer pause.
+    await expect(s.submit(submitBody("b"))).rejects.toMatchObject({ status: CommandStatus.ESME_RTHROTTLED });
+    expect(pauses).toEqual([40, 80]);
+    sim.clearFaults();
+    await expect(s.submit(submitBody("c"))).resolves.toMatchObject({ command_status: 0 });
+    expect(s.paused).toBe(false);
+    sim.setFaults({ throttleFraction: 1 });
+    await s.submit(submitBody("d")).catch(() => undefined);
+    expect(pauses).toEqual([40, 80, 40]);
+  });
+});
+
+describe("keeping the link", () => {
+  test("reconnects after the SMSC drops the connection; requests in flight fail retryable, outcome unknown", async () => {
+    const sim = await simulator({ faults: { responseDelayMs: 300 } });
+    const s = session(sim);
+    const states: SessionState[] = [];
+    s.on("state", (state) => states.push(state));
+    s.start();
+    await s.whenBound(5000);
+    const inFlight = s.submit(submitBody("lost")).catch((e: unknown) => e);
+    await eventually(() => sim.sessions()[0]?.received === 2, 5000, "submit reached the simulator");
+    sim.disconnectAll();
+    const err = await inFlight;
+    expect(err).toBeInstanceOf(SessionClosedError);
+    expect(err).toMatchObject({ retryable: true, outcomeUnknown: true });
+    sim.clearFaults();
+    await eventually(
+      () => s.state === "bound" && states.filter((x) => x === "bound").length === 2,
+      5000,
+      "rebound",
+    );
+    expect(states).toContain("backoff");
+    expect(s.info().last_error).toMatch(/connection/);
+    await expect(s.submit(submitBody("after"))).resolves.toMatchObject({ command_status: 0 });
+  });
+
+  test("sends enquire_link while idle; an unanswered one drops and rebuilds the session", async () => {
+    const sim = await simulator();
+    const s = session(sim, { enquireLinkIntervalMs: 40, enquireLinkTimeoutMs: 100 });
+    s.start();
+    await s.whenBound(5000);
+    await eventually(() => (sim.sessions()[0]?.received ?? 0) >= 3, 5000, "enquire_links received");
+    expect(s.state).toBe("bound");
+    sim.setFaults({ responseDelayMs: 400 });
+    await waitForState(s, "backoff", 5000);
+    expect(s.lastError?.message).toMatch(/enquire_link_resp/);
+    sim.clearFaults();
+    await waitForState(s, "bound", 5000);
+  });
+
+  test("a stream that cannot be framed closes the connection and the session binds again", async () => {
+    const sim = await simulator();
+    const s = session(sim);
+    s.start();
+    await s.whenBound(5000);
+    sim.setFaults({ garbageFraction: 1 });
+    const err = await s.submit(submitBody("garbled")).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SessionClosedError);
+    sim.clearFaults();
+    await waitForState(s, "bound", 5000);
+    expect(s.info().errors).toBeGreaterThanOrEqual(1);
+  });
+
+  test("unbind from the simulator is answered and the session binds again; close() unbinds gracefully", async () => {
+    const sim = await simulator({ faults: { responseDelayMs: 50 } });
+    const s = session(sim);
+    s.start();
+    await s.whenBound(5000);
+    // Graceful close waits for the outstanding response before unbinding.
+    const pending = s.submit(submitBody("finish me"));
+    await new Promise((r) => setTimeout(r, 10));
+    const closing = s.close(2000);
+    await expect(pending).resolves.toMatchObject({ command_status: 0 });
+    await closing;
+    expect(s.state).toBe("closed");
+    await eventually(() => sim.sessions().length === 0, 5000, "simulator saw the unbind");
+  });
+});
