@@ -41,6 +41,7 @@ Options:
   --dlr-jitter-ms <ms>        extra random receipt delay, reorders receipts (default 0)
   --outcomes <mix>            receipt outcome weights, e.g. DELIVRD=90,UNDELIV=5,EXPIRED=3,REJECTD=2
                               (default DELIVRD=1)
+  --delivery-window <n>       deliver_sm outstanding per bind (default 1000)
   --message-id-format <f>     hex | decimal (default hex)
   --receipt-id-format <f>     same | other: receipt ids in the submit format or the other one (default same)
   --throttle-rate <n>         answer ESME_RTHROTTLED above n submits per second (default off)
@@ -48,6 +49,7 @@ Options:
   --response-delay-ms <ms>    delay every response (default 0)
   --mo <from>:<to>:<text>     inbound SMS to deliver once a receiver binds (repeatable)
   --control-port <n>          HTTP control on this port: POST /mo, GET /stats, GET|PUT /faults (default off)
+  --record-submits <n>        keep the latest n submits for GET /submits and query_sm (default 0: lean)
   --tls-key <file>            PEM key: listen with TLS (SMPPS), together with --tls-cert
   --tls-cert <file>           PEM certificate
   --help                      show this help
@@ -67,6 +69,7 @@ const argsSchema = z
     "dlr-delay-ms": nonNegativeInt.optional(),
     "dlr-jitter-ms": nonNegativeInt.optional(),
     outcomes: z.string().optional(),
+    "delivery-window": z.coerce.number().int().min(1).optional(),
     "message-id-format": z.enum(["hex", "decimal"]).optional(),
     "receipt-id-format": z.enum(["same", "other"]).optional(),
     "throttle-rate": z.coerce.number().min(0).optional(),
@@ -74,6 +77,7 @@ const argsSchema = z
     "response-delay-ms": nonNegativeInt.optional(),
     mo: z.array(z.string()).default([]),
     "control-port": port.optional(),
+    "record-submits": nonNegativeInt.default(0),
     "tls-key": z.string().min(1).optional(),
     "tls-cert": z.string().min(1).optional(),
   })
@@ -111,6 +115,7 @@ export function parseSimulatorArgs(argv: readonly string[]): SimulatorCommand {
         "dlr-delay-ms": { type: "string" },
         "dlr-jitter-ms": { type: "string" },
         outcomes: { type: "string" },
+        "delivery-window": { type: "string" },
         "message-id-format": { type: "string" },
         "receipt-id-format": { type: "string" },
         "throttle-rate": { type: "string" },
@@ -118,6 +123,7 @@ export function parseSimulatorArgs(argv: readonly string[]): SimulatorCommand {
         "response-delay-ms": { type: "string" },
         mo: { type: "string", multiple: true },
         "control-port": { type: "string" },
+        "record-submits": { type: "string" },
         "tls-key": { type: "string" },
         "tls-cert": { type: "string" },
       },
@@ -158,6 +164,7 @@ export function parseSimulatorArgs(argv: readonly string[]): SimulatorCommand {
     dlrDelayMs: a["dlr-delay-ms"],
     dlrJitterMs: a["dlr-jitter-ms"],
     outcomes,
+    deliveryWindow: a["delivery-window"],
     messageIdFormat: a["message-id-format"],
     receiptIdFormat: a["receipt-id-format"],
     faults: {
@@ -165,6 +172,7 @@ export function parseSimulatorArgs(argv: readonly string[]): SimulatorCommand {
       throttleFraction: a["throttle-fraction"] ?? 0,
       responseDelayMs: a["response-delay-ms"] ?? 0,
     },
+    recordSubmits: a["record-submits"],
     control: a["control-port"] === undefined ? undefined : { port: a["control-port"], host: a.host },
   };
   const tlsFiles =

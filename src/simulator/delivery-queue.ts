@@ -1,8 +1,8 @@
 import type { PduOf } from "../smpp/pdu.js";
 import { isTransient } from "../smpp/status.js";
 
-/** A deliver_sm as the simulator builds it; the session adds the header. */
-export type DeliverSmBody = Omit<PduOf<"deliver_sm">, "command" | "command_status" | "sequence_number">;
+/** A deliver_sm as the simulator builds it; the session sets its sequence_number when sending it. */
+export type DeliverSmBody = PduOf<"deliver_sm">;
 
 /** What a deliver_sm carries: a delivery receipt or an inbound SMS (MO). */
 export type DeliveryKind = "receipt" | "mo";
@@ -12,10 +12,10 @@ export interface DeliveryTarget {
   /** deliver_sm it can take right now without queueing. */
   readonly freeSlots: number;
   /**
-   * Sends a deliver_sm; resolves with the command_status of the deliver_sm_resp, rejects when no
+   * Sends a deliver_sm; resolves with the response (deliver_sm_resp or generic_nack), rejects when no
    * response came (timeout, connection lost).
    */
-  deliver(body: DeliverSmBody): Promise<number>;
+  deliver(body: DeliverSmBody): Promise<{ command_status: number }>;
 }
 
 /** Queue key that any receiver-capable bind may serve (inbound SMS injected without a system_id). */
@@ -196,7 +196,7 @@ export class DeliveryQueue {
     const onEvent = this.options.onEvent;
     onEvent?.(item.kind, "sent");
     target.deliver(item.body).then(
-      (status) => {
+      ({ command_status: status }) => {
         if (status === 0) onEvent?.(item.kind, "acked");
         else if (isTransient(status)) this.retry(systemId, item);
         else onEvent?.(item.kind, "rejected");

@@ -38,6 +38,9 @@ export function buildMo(request: MoRequest, reference: number): DeliverSmBody[] 
   const source = addressType(request.from);
   const dest = addressType(request.to);
   return segmented.parts.map((part) => ({
+    command: "deliver_sm",
+    command_status: 0,
+    sequence_number: 0,
     service_type: "",
     source_addr_ton: source.ton,
     source_addr_npi: source.npi,

@@ -45,7 +45,11 @@ export interface SimulatorOptions {
   dlrJitterMs?: number;
   /** Weights of the receipt outcomes. Default `{ DELIVRD: 1 }`. */
   outcomes?: OutcomeMix;
-  /** deliver_sm sent at once per bind before waiting for deliver_sm_resp. Default 100. */
+  /**
+   * deliver_sm outstanding per bind before waiting for deliver_sm_resp. Default 1000: receipts share the
+   * connection with submit traffic, so a window smaller than the ESME's submit window would make
+   * receipts lag behind submits.
+   */
   deliveryWindow?: number;
   /** Wait, in milliseconds, for a deliver_sm_resp before the deliver_sm is retried. Default 10000. */
   deliveryTimeoutMs?: number;
@@ -86,7 +90,7 @@ export function resolveSimulatorOptions(options: SimulatorOptions): ResolvedSimu
     dlrDelayMs: options.dlrDelayMs ?? 100,
     dlrJitterMs: options.dlrJitterMs ?? 0,
     outcomes: options.outcomes ?? { DELIVRD: 1 },
-    deliveryWindow: options.deliveryWindow ?? 100,
+    deliveryWindow: options.deliveryWindow ?? 1000,
     deliveryTimeoutMs: options.deliveryTimeoutMs ?? 10_000,
     deliveryRetryDelayMs: options.deliveryRetryDelayMs ?? 1000,
     maxDeliveryAttempts: options.maxDeliveryAttempts ?? 10,

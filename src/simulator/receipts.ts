@@ -9,6 +9,17 @@ export const ESM_CLASS_RECEIPT = 0x04;
 const NETWORK_TYPE_GSM = 3;
 /** Characters of the original text a receipt repeats (Appendix B: 20). */
 const SNIPPET_LENGTH = 20;
+/** Characters whose GSM 03.38 septet equals their ASCII code: space to `#`, `%` to `?`, letters. */
+const SAME_IN_GSM_AND_ASCII = /^[ -#%-?A-Za-z]*$/;
+
+function sameInGsmAndAscii(octet: number): boolean {
+  return (
+    (octet >= 0x20 && octet <= 0x23) ||
+    (octet >= 0x25 && octet <= 0x3f) ||
+    (octet >= 0x41 && octet <= 0x5a) ||
+    (octet >= 0x61 && octet <= 0x7a)
+  );
+}
 
 /** The addresses of a submit, which a receipt swaps. */
 export interface SubmitAddresses {
@@ -20,13 +31,13 @@ export interface SubmitAddresses {
   destination_addr: string;
 }
 
-/** Everything one receipt says. */
+/** Everything one receipt says but its done date. */
 export interface ReceiptInput extends SubmitAddresses {
   /** The message id as the receipt writes it (already in the receipt's id format). */
   messageId: string;
   outcome: ReceiptOutcome;
-  submittedAt: Date;
-  doneAt: Date;
+  /** Epoch milliseconds of the submit. */
+  submittedAt: number;
   /** The start of the original text. */
   snippet: string;
 }
@@ -35,24 +46,34 @@ function two(n: number): string {
   return n < 10 ? `0${n}` : String(n);
 }
 
-/** YYMMDDhhmm in UTC, the receipt date format of Appendix B. */
-export function receiptDate(date: Date): string {
-  return (
+let cachedMinute = -1;
+let cachedDate = "";
+
+/** YYMMDDhhmm in UTC, the receipt date format of Appendix B, of epoch milliseconds `ms`. */
+export function receiptDate(ms: number): string {
+  const minute = Math.floor(ms / 60_000);
+  // Thousands of receipts a second share one minute: format it once.
+  if (minute === cachedMinute) return cachedDate;
+  const date = new Date(minute * 60_000);
+  const text =
     two(date.getUTCFullYear() % 100) +
     two(date.getUTCMonth() + 1) +
     two(date.getUTCDate()) +
     two(date.getUTCHours()) +
-    two(date.getUTCMinutes())
-  );
+    two(date.getUTCMinutes());
+  cachedMinute = minute;
+  cachedDate = text;
+  return text;
 }
 
 /** The receipt text: `id:… sub:001 dlvrd:001 submit date:… done date:… stat:DELIVRD err:000 text:…`. */
-export function receiptText(input: ReceiptInput): string {
+export function receiptText(input: ReceiptInput, doneAt: number): string {
   const details = OUTCOME_DETAILS[input.outcome];
-  const err = String(details.err).padStart(3, "0");
+  const err =
+    details.err < 10 ? `00${details.err}` : details.err < 100 ? `0${details.err}` : String(details.err);
   return (
     `id:${input.messageId} sub:001 dlvrd:${details.delivered ? "001" : "000"} ` +
-    `submit date:${receiptDate(input.submittedAt)} done date:${receiptDate(input.doneAt)} ` +
+    `submit date:${receiptDate(input.submittedAt)} done date:${receiptDate(doneAt)} ` +
     `stat:${input.outcome} err:${err} text:${input.snippet}`
   );
 }
@@ -62,10 +83,15 @@ export function receiptText(input: ReceiptInput): string {
  * 0x04, the text in GSM 03.38 (DCS 0), and the TLVs receipted_message_id and message_state, plus
  * network_error_code when the message failed.
  */
-export function buildReceipt(input: ReceiptInput): DeliverSmBody {
+export function buildReceipt(input: ReceiptInput, doneAt: number): DeliverSmBody {
   const details = OUTCOME_DETAILS[input.outcome];
-  const short = encodeGsm7(receiptText(input));
+  const text = receiptText(input, doneAt);
+  // Most receipts are plain ASCII letters, digits and punctuation, which GSM 03.38 codes the same.
+  const short = SAME_IN_GSM_AND_ASCII.test(text) ? Buffer.from(text, "latin1") : encodeGsm7(text);
   return {
+    command: "deliver_sm",
+    command_status: 0,
+    sequence_number: 0,
     service_type: "",
     source_addr_ton: input.dest_addr_ton,
     source_addr_npi: input.dest_addr_npi,
@@ -99,6 +125,13 @@ export function buildReceipt(input: ReceiptInput): DeliverSmBody {
  * GSM septet so the receipt text stays parseable; anything else becomes `?`.
  */
 export function receiptSnippet(body: Uint8Array, dataCoding: number): string {
+  // Fast path: GSM, IA5 or Latin-1 octets that read the same in all three.
+  if (dataCoding === 0 || dataCoding === 1 || dataCoding === 3) {
+    const n = Math.min(body.length, SNIPPET_LENGTH);
+    let plain = true;
+    for (let i = 0; i < n && plain; i++) plain = sameInGsmAndAscii(body[i] ?? 0);
+    if (plain) return Buffer.from(body.buffer, body.byteOffset, n).toString("latin1");
+  }
   // Decode a little more than 20 characters' worth of octets: cheap, and enough for any encoding.
   const slice = body.subarray(0, SNIPPET_LENGTH * 2);
   let text: string;

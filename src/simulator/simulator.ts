@@ -50,9 +50,8 @@ export interface MoResult {
   systemId: string;
 }
 
-interface PendingReceipt {
+interface PendingReceipt extends ReceiptInput {
   systemId: string;
-  input: Omit<ReceiptInput, "doneAt">;
 }
 
 type SubmitLike = SubmitAddresses & {
@@ -343,8 +342,7 @@ export class Simulator {
       get freeSlots(): number {
         return session.freeSlots;
       },
-      deliver: (body: Parameters<ServerSession["deliver"]>[0]) =>
-        session.deliver(body, timeoutMs).then((resp) => resp.command_status),
+      deliver: (pdu: PduOf<"deliver_sm">) => session.deliver(pdu, timeoutMs),
     };
     this.unregister.set(session, () => this.queue.removeTarget(systemId, target));
     this.queue.addTarget(systemId, target);
@@ -504,26 +502,23 @@ export class Simulator {
     this.receipts.add(
       {
         systemId: session.systemId,
-        input: {
-          messageId: formatMessageId(id, this.receiptIdFormat),
-          outcome,
-          submittedAt: new Date(now),
-          snippet,
-          source_addr_ton: message.source_addr_ton,
-          source_addr_npi: message.source_addr_npi,
-          source_addr: message.source_addr,
-          dest_addr_ton: message.dest_addr_ton,
-          dest_addr_npi: message.dest_addr_npi,
-          destination_addr: message.destination_addr,
-        },
+        messageId: formatMessageId(id, this.receiptIdFormat),
+        outcome,
+        submittedAt: now,
+        snippet,
+        source_addr_ton: message.source_addr_ton,
+        source_addr_npi: message.source_addr_npi,
+        source_addr: message.source_addr,
+        dest_addr_ton: message.dest_addr_ton,
+        dest_addr_npi: message.dest_addr_npi,
+        destination_addr: message.destination_addr,
       },
       delay,
     );
   }
 
   private sendReceipt(pending: PendingReceipt): void {
-    const body = buildReceipt({ ...pending.input, doneAt: new Date() });
-    this.queue.enqueue(pending.systemId, "receipt", body);
+    this.queue.enqueue(pending.systemId, "receipt", buildReceipt(pending, Date.now()));
   }
 
   private onQuery(session: ServerSession, pdu: PduOf<"query_sm">): void {

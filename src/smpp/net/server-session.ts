@@ -26,12 +26,6 @@ export interface BindRequest {
   address_range: string;
 }
 
-/** A deliver_sm, data_sm or other request the SMSC sends, without its header. */
-export type OutboundBody<K extends "deliver_sm" | "data_sm"> = Omit<
-  PduOf<K>,
-  "command" | "command_status" | "sequence_number"
->;
-
 /** What the owner (the simulator) decides and hears. */
 export interface ServerSessionHandlers {
   /**
@@ -175,23 +169,18 @@ export class ServerSession {
   }
 
   /**
-   * Sends a deliver_sm and resolves with its response (deliver_sm_resp, or the generic_nack the ESME
-   * answered with). Rejects with a `ResponseTimeoutError` after `timeoutMs`, or a `SessionClosedError`
-   * when the session is not a bound receiver, has no free slot, or closes first.
+   * Sends a deliver_sm (its sequence_number is set here, in place: the PDU is encoded at once, so the
+   * same object can be sent again later) and resolves with the response: deliver_sm_resp, or the
+   * generic_nack the ESME answered with. Rejects with a `ResponseTimeoutError` after `timeoutMs`, or a
+   * `SessionClosedError` when the session is not a bound receiver, has no free slot, or closes first.
    */
-  deliver(body: OutboundBody<"deliver_sm">, timeoutMs: number): Promise<Pdu> {
-    return this.sendRequest(
-      { command: "deliver_sm", command_status: 0, sequence_number: 0, ...body },
-      timeoutMs,
-    );
+  deliver(pdu: PduOf<"deliver_sm">, timeoutMs: number): Promise<Pdu> {
+    return this.sendRequest(pdu, timeoutMs);
   }
 
   /** Like {@link deliver}, for data_sm. */
-  dataSm(body: OutboundBody<"data_sm">, timeoutMs: number): Promise<Pdu> {
-    return this.sendRequest(
-      { command: "data_sm", command_status: 0, sequence_number: 0, ...body },
-      timeoutMs,
-    );
+  dataSm(pdu: PduOf<"data_sm">, timeoutMs: number): Promise<Pdu> {
+    return this.sendRequest(pdu, timeoutMs);
   }
 
   /**
@@ -240,7 +229,7 @@ export class ServerSession {
     if (!this.connection.isClosed) this.connection.destroy();
   }
 
-  private sendRequest(pdu: Pdu, timeoutMs: number): Promise<Pdu> {
+  private sendRequest(pdu: PduOf<"deliver_sm"> | PduOf<"data_sm">, timeoutMs: number): Promise<Pdu> {
     if (!this.canReceive || this.connection.isClosed) {
       return Promise.reject(new SessionClosedError(`session ${this.id} cannot take ${pdu.command}`, false));
     }
@@ -249,6 +238,7 @@ export class ServerSession {
     }
     const seq = this.window.nextSequence();
     pdu.sequence_number = seq;
+    pdu.command_status = 0;
     const response = this.window.track(seq, pdu.command, timeoutMs, true);
     try {
       this.connection.send(pdu);

@@ -9,6 +9,9 @@ import {
 
 function body(text: string): DeliverSmBody {
   return {
+    command: "deliver_sm",
+    command_status: 0,
+    sequence_number: 0,
     service_type: "",
     source_addr_ton: 1,
     source_addr_npi: 1,
@@ -32,17 +35,20 @@ function body(text: string): DeliverSmBody {
 /** A target whose responses the test decides, one by one. */
 class FakeTarget implements DeliveryTarget {
   readonly received: string[] = [];
-  private readonly pending: { resolve: (s: number) => void; reject: (e: Error) => void }[] = [];
+  private readonly pending: {
+    resolve: (r: { command_status: number }) => void;
+    reject: (e: Error) => void;
+  }[] = [];
   constructor(private readonly slots: number) {}
   get freeSlots(): number {
     return this.slots - this.pending.length;
   }
-  deliver(b: DeliverSmBody): Promise<number> {
+  deliver(b: DeliverSmBody): Promise<{ command_status: number }> {
     this.received.push(b.short_message.toString());
     return new Promise((resolve, reject) => this.pending.push({ resolve, reject }));
   }
   async answer(status: number): Promise<void> {
-    this.pending.shift()?.resolve(status);
+    this.pending.shift()?.resolve({ command_status: status });
     await Promise.resolve();
     await Promise.resolve();
   }
