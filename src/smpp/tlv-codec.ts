@@ -52,10 +52,19 @@ function readValue(def: TlvDef, b: Buffer, o: number, len: number, commandId: nu
           `TLV ${def.name} has length ${len}, over its maximum of ${max}`,
         );
       }
-      // Some SMSCs leave out the NUL: the value then ends with the TLV.
+      // Some SMSCs leave out the NUL: the value then ends with the TLV, as long as it still fits the
+      // field with its NUL (so that whatever decodes also encodes).
       let e = o;
       const end = o + len;
       while (e < end && b[e] !== 0) e++;
+      if (e - o >= max) {
+        throw new SmppDecodeError(
+          CommandStatus.ESME_RINVPARLEN,
+          commandId,
+          seq,
+          `TLV ${def.name} has ${e - o} characters without NUL, over its maximum of ${max - 1}`,
+        );
+      }
       return latin1(b, o, e);
     }
   }

@@ -1,1 +1,0 @@
-export const SMPP_VERSION = 0x34;
