@@ -168,7 +168,7 @@ describe("operations", () => {
   it("GET /openapi.json serves the generated 3.1 document", async () => {
     const response = await api.call("GET", "/openapi.json", { token: null });
     expect(response.status).toBe(200);
-    const served = await response.json();
+    const served = await response.json<{ openapi: string }>();
     expect(served).toEqual(JSON.parse(JSON.stringify(buildOpenApiDocument())));
     expect(served.openapi).toBe("3.1.0");
   });

@@ -1,8 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { Writable } from "node:stream";
 import { pino } from "pino";
+import type { z } from "zod";
 import { createApp } from "../../../src/api/app.js";
 import type { App } from "../../../src/api/app-env.js";
+import type { AccountSchema } from "../../../src/api/routes/admin/accounts/schemas.js";
+import type { ApiKeySchema, CreatedApiKeySchema } from "../../../src/api/routes/admin/api-keys/schemas.js";
+import type { NumberSchema } from "../../../src/api/routes/admin/numbers/schemas.js";
+import type { RouteSchema } from "../../../src/api/routes/admin/routes/schemas.js";
+import type { UpstreamSchema } from "../../../src/api/routes/admin/upstreams/schemas.js";
 import { createTestDatabase, type TestDatabase } from "../../helpers/db.js";
 import { FakeUpstreamRuntime } from "../../helpers/fake-upstream-runtime.js";
 
@@ -19,7 +25,7 @@ export interface ApiHarness {
   /** Every log line the app wrote, parsed. */
   logs: Record<string, unknown>[];
   /** A request with the admin token (unless `token` says otherwise) and a JSON body when given. */
-  call(method: string, path: string, options?: CallOptions): Promise<Response>;
+  call(method: string, path: string, options?: CallOptions): Promise<TestResponse>;
   close(): Promise<void>;
 }
 
@@ -32,6 +38,25 @@ export interface CallOptions {
   body?: string;
   headers?: Record<string, string>;
 }
+
+/** A Response whose `json()` says what it holds: `await response.json<UpstreamJson>()`. */
+export interface TestResponse extends Response {
+  json<T = unknown>(): Promise<T>;
+}
+
+export type UpstreamJson = z.infer<typeof UpstreamSchema>;
+export type AccountJson = z.infer<typeof AccountSchema>;
+export type ApiKeyJson = z.infer<typeof ApiKeySchema>;
+export type CreatedApiKeyJson = z.infer<typeof CreatedApiKeySchema>;
+export type RouteJson = z.infer<typeof RouteSchema>;
+export type NumberJson = z.infer<typeof NumberSchema>;
+export interface PageJson<T> {
+  data: T[];
+  next_cursor: string | null;
+}
+
+/** A customer route (GET) answering `{ account_id }` of the authenticated key. */
+export const PROBE_PATH = "/v1/_probe";
 
 export async function startApi(runtime = new FakeUpstreamRuntime()): Promise<ApiHarness> {
   const database = await createTestDatabase();
@@ -51,6 +76,10 @@ export async function startApi(runtime = new FakeUpstreamRuntime()): Promise<Api
     logger: pino({ level: "info" }, sink),
   });
 
+  // Stands in for the /v1 routes to come: shows what customerAuth put on the context. Added before the
+  // first request, since Hono's router is frozen once it has matched.
+  app.get(PROBE_PATH, (c) => c.json({ account_id: c.get("accountId") }));
+
   const call = (method: string, path: string, options: CallOptions = {}) => {
     const headers: Record<string, string> = { ...options.headers };
     const token = options.token === undefined ? adminToken : options.token;
@@ -60,7 +89,7 @@ export async function startApi(runtime = new FakeUpstreamRuntime()): Promise<Api
       body = JSON.stringify(options.json);
       headers["Content-Type"] ??= "application/json";
     }
-    return app.request(path, { method, headers, body });
+    return Promise.resolve(app.request(path, { method, headers, body })) as Promise<TestResponse>;
   };
 
   return { app, database, runtime, adminToken, secretKey, logs, call, close: () => database.close() };
