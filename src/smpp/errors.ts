@@ -40,9 +40,15 @@ export class FramingError extends Error {
   override readonly name = "FramingError";
   /** The command_length that was read. */
   readonly commandLength: number;
+  /**
+   * Whole PDUs that arrived in the same push before the bad length: handle them (a response among them
+   * settles a request) before closing.
+   */
+  readonly frames: readonly Buffer[];
 
-  constructor(commandLength: number, detail: string) {
+  constructor(commandLength: number, detail: string, frames: readonly Buffer[] = []) {
     super(detail);
     this.commandLength = commandLength;
+    this.frames = frames;
   }
 }

@@ -39,11 +39,11 @@ export class Framer {
 
   /**
    * Feed received bytes; returns the PDUs completed by them (possibly none). Partial bytes are kept.
-   * @throws FramingError when a command_length is under 16 or over `maxLength`; the stream cannot be
-   *   resynchronised, so every later call throws the same error.
+   * @throws FramingError when a command_length is under 16 or over `maxLength`, carrying the PDUs completed
+   *   before it in `frames`; the stream cannot be resynchronised, so every later call throws too.
    */
   push(chunk: Buffer): Buffer[] {
-    if (this.failure) throw this.failure;
+    if (this.failure) throw new FramingError(this.failure.commandLength, this.failure.message);
     const frames: Buffer[] = [];
     let offset = 0;
     while (offset < chunk.length) {
@@ -61,7 +61,7 @@ export class Framer {
         continue;
       }
       if (this.lengthFilled === 0 && chunk.length - offset >= 4) {
-        const length = this.checkLength(chunk.readUInt32BE(offset));
+        const length = this.checkLength(chunk.readUInt32BE(offset), frames);
         if (chunk.length - offset >= length) {
           frames.push(chunk.subarray(offset, offset + length));
           offset += length;
@@ -77,7 +77,7 @@ export class Framer {
       offset += take;
       if (this.lengthFilled === 4) {
         this.lengthFilled = 0;
-        const length = this.checkLength(this.lengthBytes.readUInt32BE(0));
+        const length = this.checkLength(this.lengthBytes.readUInt32BE(0), frames);
         this.lengthBytes.copy(this.startFrame(length), 0);
         this.filled = 4;
       }
@@ -92,11 +92,12 @@ export class Framer {
     return frame;
   }
 
-  private checkLength(length: number): number {
+  private checkLength(length: number, completed: Buffer[]): number {
     if (length < HEADER_LENGTH || length > this.maxLength) {
       this.failure = new FramingError(
         length,
         `command_length ${length} is outside ${HEADER_LENGTH}..${this.maxLength}: closing the stream`,
+        completed,
       );
       throw this.failure;
     }
