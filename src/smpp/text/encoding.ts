@@ -46,11 +46,19 @@ export function chooseEncoding(
   dcs0Charset: Dcs0Charset = "gsm7",
 ): TextEncoding {
   if (requested === "auto") return findUnencodable(text, "gsm7", dcs0Charset) === null ? "gsm7" : "ucs2";
-  const bad = findUnencodable(text, requested, dcs0Charset);
-  if (bad !== null) {
-    const byUpstream = requested === "gsm7" && findNonGsm7(bad.character) === null;
-    const why = byUpstream ? `the upstream reads DCS 0 as ${dcs0Charset}` : undefined;
-    throw new UnencodableCharacterError(requested, bad.character, bad.index, why);
-  }
+  assertEncodable(text, requested, dcs0Charset);
   return requested;
+}
+
+/** Throws `UnencodableCharacterError` for the first character `encoding` cannot carry (see `findUnencodable`). */
+export function assertEncodable(
+  text: string,
+  encoding: TextEncoding,
+  dcs0Charset: Dcs0Charset = "gsm7",
+): void {
+  const bad = findUnencodable(text, encoding, dcs0Charset);
+  if (bad === null) return;
+  const byUpstream = encoding === "gsm7" && findNonGsm7(bad.character) === null;
+  const why = byUpstream ? `the upstream reads DCS 0 as ${dcs0Charset}` : undefined;
+  throw new UnencodableCharacterError(encoding, bad.character, bad.index, why);
 }

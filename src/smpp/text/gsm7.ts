@@ -37,32 +37,43 @@ export const GSM7_EXTENSION_TABLE: ReadonlyMap<number, string> = new Map([
   [0x65, "€"],
 ]);
 
+/** Highest code unit of a GSM character (€, U+20AC); the lookup table below stops there. */
+const MAX_GSM_CODE_UNIT = 0x20ac;
+
 /**
- * UTF-16 code unit → septet code. Values below 0x80 are basic-table septets; values 0x100 + s mean
- * "ESC, then s". Every GSM character is in the BMP, so one code unit is one character.
+ * UTF-16 code unit → septet code, -1 when not GSM. Values below 0x80 are basic-table septets; 0x100 + s
+ * means "ESC, then s". Every GSM character is in the BMP, so one code unit is one character. A flat
+ * table (17 KB) because this runs for every character of every message.
  */
-const ENCODE: ReadonlyMap<number, number> = (() => {
-  const map = new Map<number, number>();
+const ENCODE: Int16Array = (() => {
+  const table = new Int16Array(MAX_GSM_CODE_UNIT + 1).fill(-1);
   GSM7_BASIC_TABLE.forEach((ch, septet) => {
-    if (septet !== GSM7_ESCAPE) map.set(ch.charCodeAt(0), septet);
+    if (septet !== GSM7_ESCAPE) table[ch.charCodeAt(0)] = septet;
   });
-  for (const [septet, ch] of GSM7_EXTENSION_TABLE) map.set(ch.charCodeAt(0), 0x100 | septet);
-  return map;
+  for (const [septet, ch] of GSM7_EXTENSION_TABLE) table[ch.charCodeAt(0)] = 0x100 | septet;
+  return table;
 })();
+
+/** Septet code of a code unit (see ENCODE), -1 when GSM cannot carry it. */
+function septetCode(codeUnit: number): number {
+  return codeUnit <= MAX_GSM_CODE_UNIT ? (ENCODE[codeUnit] ?? -1) : -1;
+}
 
 /** Septets a UTF-16 code unit costs in GSM 7-bit: 1 (basic), 2 (extension) or 0 (not representable). */
 export function gsm7Cost(codeUnit: number): 0 | 1 | 2 {
-  const code = ENCODE.get(codeUnit);
-  if (code === undefined) return 0;
+  const code = septetCode(codeUnit);
+  if (code < 0) return 0;
   return code > 0xff ? 2 : 1;
 }
 
 /** The first character of `text` that GSM 03.38 cannot carry, with its code-point index, or null. */
 export function findNonGsm7(text: string): { character: string; index: number } | null {
-  let index = 0;
-  for (const ch of text) {
-    if (ch.length !== 1 || ENCODE.get(ch.charCodeAt(0)) === undefined) return { character: ch, index };
-    index++;
+  for (let i = 0; i < text.length; i++) {
+    if (septetCode(text.charCodeAt(i)) < 0) {
+      // Everything before was GSM, so BMP, so the code-unit index is the code-point index.
+      const cp = text.codePointAt(i) ?? 0;
+      return { character: String.fromCodePoint(cp), index: i };
+    }
   }
   return null;
 }
@@ -83,8 +94,8 @@ export function encodeGsm7(text: string): Buffer {
   const out = Buffer.allocUnsafe(text.length * 2);
   let n = 0;
   for (let i = 0; i < text.length; i++) {
-    const code = ENCODE.get(text.charCodeAt(i));
-    if (code === undefined) throw unencodable(text);
+    const code = septetCode(text.charCodeAt(i));
+    if (code < 0) throw unencodable(text);
     if (code > 0xff) {
       out[n++] = GSM7_ESCAPE;
       out[n++] = code & 0x7f;
@@ -95,25 +106,40 @@ export function encodeGsm7(text: string): Buffer {
   return out.subarray(0, n);
 }
 
+const REPLACEMENT = 0xfffd;
+const BASIC_UNITS = Uint16Array.from(GSM7_BASIC_TABLE, (ch) => ch.charCodeAt(0));
+/** Extension septet → code unit, or the basic-table character where the extension table has none. */
+const EXTENSION_UNITS = Uint16Array.from(GSM7_BASIC_TABLE, (ch, septet) =>
+  (GSM7_EXTENSION_TABLE.get(septet) ?? ch).charCodeAt(0),
+);
+
 /**
  * Unpacked septets → text. An escape followed by a septet the extension table does not define shows the
  * basic-table character (23.038 §6.2.1.1); ESC ESC shows a space (reserved for a further table); a lone
  * ESC at the end shows nothing. An octet with the MSB set is not a septet and shows U+FFFD.
  */
 export function decodeGsm7(septets: Uint8Array): string {
-  let out = "";
+  const units = new Uint16Array(septets.length);
+  let n = 0;
   for (let i = 0; i < septets.length; i++) {
     const s = septets[i] ?? 0;
-    if (s > 0x7f) {
-      out += "\ufffd";
-    } else if (s !== GSM7_ESCAPE) {
-      out += GSM7_BASIC_TABLE[s] ?? "\ufffd";
+    if (s !== GSM7_ESCAPE) {
+      units[n++] = s > 0x7f ? REPLACEMENT : (BASIC_UNITS[s] ?? REPLACEMENT);
     } else if (i + 1 < septets.length) {
       const next = septets[++i] ?? 0;
-      if (next > 0x7f) out += "\ufffd";
-      else if (next === GSM7_ESCAPE) out += " ";
-      else out += GSM7_EXTENSION_TABLE.get(next) ?? GSM7_BASIC_TABLE[next] ?? "\ufffd";
+      if (next > 0x7f) units[n++] = REPLACEMENT;
+      else if (next === GSM7_ESCAPE) units[n++] = 0x20;
+      else units[n++] = EXTENSION_UNITS[next] ?? REPLACEMENT;
     }
+  }
+  return fromCodeUnits(units.subarray(0, n));
+}
+
+/** UTF-16 code units → string, in chunks that stay below the engine's argument limit. */
+function fromCodeUnits(units: Uint16Array): string {
+  let out = "";
+  for (let i = 0; i < units.length; i += 4096) {
+    out += String.fromCharCode(...units.subarray(i, i + 4096));
   }
   return out;
 }

@@ -8,7 +8,7 @@ export {
   describeDataCoding,
   toHex,
 } from "./data-coding.js";
-export { chooseEncoding, findUnencodable, type RequestedEncoding } from "./encoding.js";
+export { assertEncodable, chooseEncoding, findUnencodable, type RequestedEncoding } from "./encoding.js";
 export {
   InconsistentPartsError,
   MalformedUdhError,

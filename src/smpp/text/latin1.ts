@@ -6,10 +6,11 @@ import { UnencodableCharacterError } from "./errors.js";
 
 /** The first character above `max` (0xFF for Latin-1, 0x7F for ASCII) with its code-point index, or null. */
 export function findAbove(text: string, max: number): { character: string; index: number } | null {
-  let index = 0;
-  for (const ch of text) {
-    if ((ch.codePointAt(0) ?? 0) > max) return { character: ch, index };
-    index++;
+  for (let i = 0; i < text.length; i++) {
+    if (text.charCodeAt(i) > max) {
+      // Everything before is at most U+00FF, so the code-unit index is the code-point index.
+      return { character: String.fromCodePoint(text.codePointAt(i) ?? 0), index: i };
+    }
   }
   return null;
 }

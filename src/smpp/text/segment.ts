@@ -22,11 +22,11 @@
  */
 
 import type { Dcs0Charset } from "./data-coding.js";
-import { findUnencodable } from "./encoding.js";
-import { type TextEncoding, TooManySegmentsError, UnencodableCharacterError } from "./errors.js";
+import { assertEncodable } from "./encoding.js";
+import { type TextEncoding, TooManySegmentsError } from "./errors.js";
 import { encodeGsm7, gsm7Cost, gsm7FillBits, packSeptets } from "./gsm7.js";
 import { encodeAscii, encodeLatin1 } from "./latin1.js";
-import { encodeUcs2, isHighSurrogate } from "./ucs2.js";
+import { encodeUcs2 } from "./ucs2.js";
 import { buildConcatUdh } from "./udh.js";
 
 /** How a text longer than one SMS is sent (DESIGN.md §4 `long_message_mode`). */
@@ -227,22 +227,12 @@ function split(text: string, options: SegmentOptions): Span[] {
   const mode = options.mode ?? "udh8";
   const dcs0 = options.dcs0Charset ?? "gsm7";
   const { encoding } = options;
-  const bad = findUnencodable(text, encoding, dcs0);
-  if (bad !== null) {
-    const why = encoding === "gsm7" && dcs0 !== "gsm7" ? `the upstream reads DCS 0 as ${dcs0}` : undefined;
-    throw new UnencodableCharacterError(encoding, bad.character, bad.index, why);
-  }
-  const unitAt = UNIT_AT[encoding];
+  assertEncodable(text, encoding, dcs0);
   // Packed septets ending with a CR exactly on an octet boundary look like CR padding (23.038 §6.1.2.3.1).
   const packed = encoding === "gsm7" && dcs0 === "gsm7-packed";
   const { single, perSegment } = segmentLimits(encoding, mode);
 
-  let totalUnits = 0;
-  for (let i = 0; i < text.length; ) {
-    const [units, width] = unitAt(text, i);
-    totalUnits += units;
-    i += width;
-  }
+  const totalUnits = countUnits(text, encoding);
   const singleCost = packed ? totalUnits + extraPackedCr(text, 0, text.length, totalUnits, 0) : totalUnits;
   if (singleCost <= single) return [{ start: 0, end: text.length, units: totalUnits }];
 
@@ -251,7 +241,11 @@ function split(text: string, options: SegmentOptions): Span[] {
   let start = 0;
   let units = 0;
   for (let i = 0; i < text.length; ) {
-    const [cost, width] = unitAt(text, i);
+    const c = text.charCodeAt(i);
+    let cost = 1;
+    let width = 1;
+    if (encoding === "gsm7") cost = gsm7Cost(c);
+    else if (encoding === "ucs2" && isSurrogatePair(c, text.charCodeAt(i + 1))) cost = width = 2;
     if (units + cost > perSegment) {
       // A CR ending a packed segment on an octet boundary would read as padding: it opens the next one.
       const moveCr = packed && endsWithCrOnBoundary(text, start, i, units, fill);
@@ -289,18 +283,14 @@ function extraPackedCr(text: string, start: number, end: number, units: number, 
   return endsWithCrOnBoundary(text, start, end, units, fill) ? 1 : 0;
 }
 
-/** [units, UTF-16 width] of the character at `i`. Text has been checked to be encodable. */
-type UnitAt = (text: string, i: number) => [number, number];
+/** Units of an encodable text: septets (extension characters 2), octets, or UTF-16 units. */
+function countUnits(text: string, encoding: TextEncoding): number {
+  if (encoding !== "gsm7") return text.length;
+  let units = 0;
+  for (let i = 0; i < text.length; i++) units += gsm7Cost(text.charCodeAt(i));
+  return units;
+}
 
-const UNIT_AT: Record<TextEncoding, UnitAt> = {
-  gsm7: (text, i) => [gsm7Cost(text.charCodeAt(i)), 1],
-  latin1: () => [1, 1],
-  ucs2: (text, i) => {
-    const pair = isHighSurrogate(text.charCodeAt(i)) && isLowSurrogate(text.charCodeAt(i + 1));
-    return pair ? [2, 2] : [1, 1];
-  },
-};
-
-function isLowSurrogate(codeUnit: number): boolean {
-  return codeUnit >= 0xdc00 && codeUnit <= 0xdfff;
+function isSurrogatePair(high: number, low: number): boolean {
+  return high >= 0xd800 && high <= 0xdbff && low >= 0xdc00 && low <= 0xdfff;
 }

@@ -15,8 +15,3 @@ export function decodeUcs2(bytes: Uint8Array): string {
   const text = swapped.toString("utf16le");
   return even === bytes.length ? text : `${text}\ufffd`;
 }
-
-/** Whether a UTF-16 code unit is a high (leading) surrogate. */
-export function isHighSurrogate(codeUnit: number): boolean {
-  return codeUnit >= 0xd800 && codeUnit <= 0xdbff;
-}
