@@ -8,5 +8,7 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    // With DATABASE_URL: one migrated template database per run, cloned per test file.
+    globalSetup: ["test/helpers/global-setup.ts"],
   },
 });

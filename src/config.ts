@@ -144,7 +144,13 @@ type StoredSecrets = z.infer<typeof storedSecretsSchema>;
 function loadOrCreateStoredSecrets(dataDir: string): { secrets: StoredSecrets; generated: boolean } {
   const file = join(dataDir, GENERATED_SECRETS_FILE);
   const read = (): StoredSecrets => {
-    const parsed = storedSecretsSchema.safeParse(JSON.parse(readFileSync(file, "utf8")));
+    let content: unknown;
+    try {
+      content = JSON.parse(readFileSync(file, "utf8"));
+    } catch {
+      content = undefined;
+    }
+    const parsed = storedSecretsSchema.safeParse(content);
     if (!parsed.success) {
       throw new ConfigError([{ variable: "DATA_DIR", message: `${file} is not a valid secrets file` }]);
     }

@@ -20,18 +20,37 @@ export type IdPrefix =
 // the same under byte (C) and locale collations, so `ORDER BY id` sorts by creation time.
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 const TIME_CHARS = 10; // 50 bits ≥ 48-bit millisecond time
-const RANDOM_BYTES = 10; // 80 bits
-const RANDOM_CHARS = 16;
+const RANDOM_CHARS = 16; // 80 bits, one base32 digit (5 bits) per character
 
 let lastTime = -1;
-let lastRandom = 0n;
+/** Base32 digits of the previous id's random part, kept to increment within one millisecond. */
+const lastRandom = new Uint8Array(RANDOM_CHARS);
 
-function encode(value: bigint, width: number): string {
+function encodeTime(time: number): string {
   let out = "";
-  for (let i = 0; i < width; i++) {
-    out = ALPHABET.charAt(Number(value & 31n)) + out;
-    value >>= 5n;
+  for (let i = 0; i < TIME_CHARS; i++) {
+    out = ALPHABET.charAt(time % 32) + out;
+    time = Math.floor(time / 32);
   }
+  return out;
+}
+
+/** Adds one to the random digits; false when they wrap around to zero. */
+function incrementRandom(): boolean {
+  for (let i = RANDOM_CHARS - 1; i >= 0; i--) {
+    const digit = (lastRandom[i] ?? 0) + 1;
+    if (digit < 32) {
+      lastRandom[i] = digit;
+      return true;
+    }
+    lastRandom[i] = 0;
+  }
+  return false;
+}
+
+function randomText(): string {
+  let out = "";
+  for (const digit of lastRandom) out += ALPHABET.charAt(digit);
   return out;
 }
 
@@ -43,12 +62,12 @@ function encode(value: bigint, width: number): string {
 export function newId(prefix: IdPrefix, now: number = Date.now()): string {
   if (now > lastTime) {
     lastTime = now;
-    lastRandom = BigInt(`0x${randomBytes(RANDOM_BYTES).toString("hex")}`);
-  } else {
-    lastRandom = (lastRandom + 1n) & ((1n << 80n) - 1n);
-    if (lastRandom === 0n) lastTime += 1; // 2^80 ids in one ms: borrow the next millisecond
+    const bytes = randomBytes(RANDOM_CHARS);
+    for (let i = 0; i < RANDOM_CHARS; i++) lastRandom[i] = (bytes[i] ?? 0) & 31;
+  } else if (!incrementRandom()) {
+    lastTime += 1; // 2^80 ids in one millisecond: borrow the next one
   }
-  return `${prefix}_${encode(BigInt(lastTime), TIME_CHARS)}${encode(lastRandom, RANDOM_CHARS)}`;
+  return `${prefix}_${encodeTime(lastTime)}${randomText()}`;
 }
 
 /** The creation time (ms since epoch) encoded in an id made by {@link newId}; null when it is not one. */

@@ -32,6 +32,11 @@ export interface DatabaseOptions {
   dataDir?: string | undefined;
   /** Most connections the PostgreSQL pool opens. Default 10. Ignored for PGlite (one connection). */
   databasePoolSize?: number | undefined;
+  /**
+   * Start an in-memory PGlite from this data-directory dump (`PGlite.dumpDataDir()`) instead of an
+   * empty cluster: tests load a migrated template, much faster than initialising and migrating.
+   */
+  pgliteDump?: Blob | undefined;
 }
 
 export interface OpenDatabase {
@@ -56,7 +61,7 @@ export const DEFAULT_POOL_SIZE = 10;
 export async function openDatabase(options: DatabaseOptions = {}): Promise<OpenDatabase> {
   return options.databaseUrl
     ? openPostgres(options.databaseUrl, options.databasePoolSize ?? DEFAULT_POOL_SIZE)
-    : openPglite(options.dataDir);
+    : (await openPglite(options.dataDir, options.pgliteDump)).database;
 }
 
 function openPostgres(url: string, poolSize: number): OpenDatabase {
@@ -84,15 +89,22 @@ function openPostgres(url: string, poolSize: number): OpenDatabase {
   };
 }
 
-async function openPglite(dataDir: string | undefined): Promise<OpenDatabase> {
+/**
+ * Opens embedded PGlite (see {@link DatabaseOptions}) and also returns the PGlite client itself, for
+ * what only PGlite can do (tests dump a migrated template with `client.dumpDataDir()`).
+ */
+export async function openPglite(
+  dataDir: string | undefined,
+  dump?: Blob,
+): Promise<{ database: OpenDatabase; client: PGlite }> {
   let directory: string | undefined;
   if (dataDir !== undefined) {
     directory = join(dataDir, "pglite");
     mkdirSync(directory, { recursive: true, mode: 0o700 });
   }
-  const client = await PGlite.create(directory);
+  const client = await PGlite.create(directory, dump ? { loadDataDir: dump } : {});
   const db: Database = drizzlePglite({ client, schema });
-  return {
+  const database: OpenDatabase = {
     db,
     kind: "pglite",
     ping: async () => {
@@ -101,6 +113,7 @@ async function openPglite(dataDir: string | undefined): Promise<OpenDatabase> {
     close: () => client.close(),
     withConnection: (work) => work(db),
   };
+  return { database, client };
 }
 
 /**
