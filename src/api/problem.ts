@@ -111,13 +111,19 @@ export function problemResponse(c: Context, error: ApiError): Response {
 /** Zod issues as `{ path, message }` with dot-joined paths; one entry per unknown key. */
 export function fieldErrors(error: ZodError, prefix: readonly PropertyKey[] = []): FieldError[] {
   const out: FieldError[] = [];
+  // Zod 4 keeps checking a value of the wrong type (a string's length against an array's max): once a
+  // path has the wrong type, its other issues only confuse.
+  const wrongType = new Set<string>();
   for (const issue of error.issues) {
     const base = [...prefix, ...issue.path];
     if (issue.code === "unrecognized_keys") {
       for (const key of issue.keys) out.push({ path: joinPath([...base, key]), message: "Unknown field" });
       continue;
     }
-    out.push({ path: joinPath(base), message: issue.message });
+    const path = joinPath(base);
+    if (wrongType.has(path)) continue;
+    if (issue.code === "invalid_type") wrongType.add(path);
+    out.push({ path, message: issue.message });
   }
   return out;
 }
