@@ -1,5 +1,5 @@
 import { createRequire } from "node:module";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, connect, createServer, type Socket } from "node:net";
 import type { ClientSession } from "../../../src/smpp/net/client-session.js";
 import type { InboundPdu, SessionState, SubmitSmBody } from "../../../src/smpp/net/types.js";
 
@@ -126,4 +126,49 @@ export function inboundText(pdu: InboundPdu | undefined): string {
   if (pdu === undefined) return "";
   const bytes = pdu.command === "deliver_sm" ? pdu.short_message : pdu.tlvs?.message_payload;
   return bytes === undefined ? "" : bytes.toString("latin1");
+}
+
+/** A TCP relay to `targetPort` on 127.0.0.1 whose connections a test can cut one by one. */
+export async function startRelay(targetPort: number): Promise<{
+  port: number;
+  /** Open relayed connections, oldest first. */
+  connections(): number;
+  /** Cuts relayed connection `index` (both sides), like a network failure. */
+  cut(index: number): void;
+  close(): Promise<void>;
+}> {
+  const pairs: Array<[Socket, Socket]> = [];
+  const server = createServer((client) => {
+    const upstream = connect(targetPort, "127.0.0.1");
+    const pair: [Socket, Socket] = [client, upstream];
+    pairs.push(pair);
+    const drop = () => {
+      client.destroy();
+      upstream.destroy();
+      const i = pairs.indexOf(pair);
+      if (i >= 0) pairs.splice(i, 1);
+    };
+    client.on("error", drop).on("close", drop);
+    upstream.on("error", drop).on("close", drop);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    connections: () => pairs.length,
+    cut(index) {
+      const pair = pairs[index];
+      pair?.[0].destroy();
+      pair?.[1].destroy();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const [a, b] of pairs.splice(0)) {
+          a.destroy();
+          b.destroy();
+        }
+        server.close(() => resolve());
+      }),
+  };
 }
