@@ -25,6 +25,9 @@ import { registerDocs } from "./routes/ops/docs.js";
 import { registerHealthz } from "./routes/ops/healthz.js";
 import { registerOpenApiJson } from "./routes/ops/openapi-json.js";
 import { registerReadyz } from "./routes/ops/readyz.js";
+import { INBOUND_ROUTES } from "./routes/v1/inbound/index.js";
+import { MESSAGE_ROUTES } from "./routes/v1/messages/index.js";
+import { WEBHOOK_ENDPOINT_ROUTES } from "./routes/v1/webhook-endpoints/index.js";
 
 /**
  * Every route of the API, in the order the OpenAPI document lists them. Adding a route: write its file
@@ -36,6 +39,10 @@ export const ROUTES: ReadonlyArray<(app: App) => unknown> = [
   registerReadyz,
   registerOpenApiJson,
   registerDocs,
+  // Customer: each area keeps its own explicit list beside its routes
+  ...MESSAGE_ROUTES,
+  ...INBOUND_ROUTES,
+  ...WEBHOOK_ENDPOINT_ROUTES,
   // Admin: upstreams
   registerCreateUpstream,
   registerListUpstreams,
