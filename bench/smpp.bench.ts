@@ -13,7 +13,7 @@ import { ClientSession } from "../src/smpp/net/client-session.js";
 import type { SubmitSmBody } from "../src/smpp/net/types.js";
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
-const windows = [10, 100];
+const windows = (process.env.BENCH_WINDOWS || "10,100").split(",").map(Number);
 
 const body: SubmitSmBody = {
   service_type: "",
@@ -36,6 +36,10 @@ const body: SubmitSmBody = {
 };
 
 async function startSimulator(): Promise<{ port: number; stop(): Promise<void> }> {
+  // BENCH_PORT: use a simulator started elsewhere (e.g. under `node --cpu-prof` for profiling).
+  if (process.env.BENCH_PORT !== undefined) {
+    return { port: Number(process.env.BENCH_PORT), stop: async () => {} };
+  }
   const child = spawn(
     process.execPath,
     [

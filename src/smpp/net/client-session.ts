@@ -8,6 +8,7 @@ import { emptyResponse } from "./empty-response.js";
 import { ResponseTimeoutError, SessionClosedError } from "./errors.js";
 import { openSocket, type TlsClientOptions } from "./open-socket.js";
 import { PduConnection, type PduTraceHook } from "./pdu-connection.js";
+import { type OutboundRequest, type RequestBody, requestPdu } from "./request-pdu.js";
 import type {
   BindMode,
   DataSmBody,
@@ -105,8 +106,6 @@ const BIND_COMMAND = {
   receiver: "bind_receiver",
 } as const;
 
-type OutboundRequest = "submit_sm" | "data_sm" | "query_sm" | "cancel_sm" | "replace_sm";
-type Body<K extends OutboundRequest> = Omit<PduOf<K>, "command" | "command_status" | "sequence_number">;
 type Resp<K extends OutboundRequest> = PduOf<(typeof RESPONSE)[K]>;
 
 const RESPONSE = {
@@ -296,7 +295,7 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
   }
 
   /** Sends any ESME-originated request and resolves with its ESME_ROK response (see {@link submit}). */
-  async request<K extends OutboundRequest>(command: K, body: Body<K>): Promise<Resp<K>> {
+  async request<K extends OutboundRequest>(command: K, body: RequestBody<K>): Promise<Resp<K>> {
     if (this.currentState !== "bound") throw this.notBound();
     if (!this.canTransmit) {
       throw new SmppStatusError(CommandStatus.ESME_RINVBNDSTS, `${this.id} is bound as receiver`);
@@ -316,9 +315,8 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
       throw this.notBound();
     }
     const seq = this.window.nextSequence();
-    const pdu = { ...body, command, command_status: 0, sequence_number: seq } as unknown as Pdu;
     try {
-      conn.send(pdu);
+      conn.send(requestPdu(command, body, seq));
     } catch (err) {
       this.window.release();
       this.errorCount++;
