@@ -7,17 +7,15 @@ import { pathToFileURL } from "node:url";
 
 type Command = (args: readonly string[]) => Promise<number>;
 
-/** Commands another issue implements: they say so and exit 2 until then. */
-function notAvailableYet(name: string): Command {
-  return async () => {
-    process.stderr.write(`smpp-bridge ${name}: not available yet\n`);
-    return 2;
-  };
-}
-
 const COMMANDS: Record<string, { summary: string; run: Command }> = {
-  serve: { summary: "run the HTTP API, dispatcher and SMPP sessions", run: notAvailableYet("serve") },
-  migrate: { summary: "apply database migrations", run: notAvailableYet("migrate") },
+  serve: {
+    summary: "run the HTTP API, dispatcher and SMPP sessions",
+    run: async (args) => (await import("./cli/serve.js")).runServeCommand(args),
+  },
+  migrate: {
+    summary: "apply database migrations",
+    run: async (args) => (await import("./cli/migrate.js")).runMigrateCommand(args),
+  },
   simulator: {
     summary: "run the SMSC simulator",
     run: async (args) => (await import("./simulator/command.js")).runSimulatorCommand(args),

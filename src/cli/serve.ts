@@ -1,0 +1,125 @@
+/**
+ * `smpp-bridge serve`: the production service (DESIGN.md §4). Reads the environment, starts the
+ * service and runs until SIGTERM or SIGINT, then stops gracefully and exits 0.
+ */
+import { type Config, ConfigError, loadConfig } from "../config.js";
+import { createLogger, flushLogger } from "../log.js";
+import { runUntilSignalled, type StartServiceOptions, startService } from "../main.js";
+
+export const SERVE_HELP = `Usage: smpp-bridge serve [--port <n>] [--host <address>]
+
+Runs the HTTP API, the dispatcher and the SMPP sessions until SIGTERM or SIGINT (a second signal
+exits at once). Migrations are applied at start. Configuration comes from the environment:
+
+  PORT                    HTTP port (default 8080)
+  HOST                    bind address (default 127.0.0.1)
+  DATABASE_URL            PostgreSQL URL; unset: embedded PGlite in DATA_DIR
+  DATA_DIR                data directory (default ./data)
+  ADMIN_TOKEN             admin API token (required with DATABASE_URL)
+  SECRET_KEY              32 bytes, base64, encrypts upstream passwords (required with DATABASE_URL)
+  WEBHOOK_ALLOW_PRIVATE   true: webhook URLs may point at private addresses
+  WEBHOOK_RETRY_SCHEDULE  retry delays, default 5s,5m,30m,2h,5h,10h,10h
+  LOG_LEVEL               fatal|error|warn|info|debug|trace|silent (default info)
+
+Options:
+  --port <n>          listen on this port instead of PORT (0: a free port)
+  --host <address>    bind to this address instead of HOST
+  -h, --help          show this help
+`;
+
+/** A bad command line: the message is printed with a pointer to --help, exit status 2. */
+export class UsageError extends Error {}
+
+/** The parsed command line of `serve`. */
+export interface ServeArgs {
+  help: boolean;
+  port?: number;
+  host?: string;
+}
+
+/** Parses the arguments of `serve`; throws {@link UsageError} for anything it does not know. */
+export function parseServeArgs(args: readonly string[]): ServeArgs {
+  const parsed: ServeArgs = { help: false };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? "";
+    const [flag, inline] = arg.startsWith("--") && arg.includes("=") ? splitOnce(arg) : [arg, undefined];
+    const value = (): string => {
+      const v = inline ?? args[++i];
+      if (v === undefined || v === "") throw new UsageError(`${flag} needs a value`);
+      return v;
+    };
+    switch (flag) {
+      case "-h":
+      case "--help":
+        parsed.help = true;
+        break;
+      case "--port": {
+        const text = value();
+        const port = Number(text);
+        if (!/^\d+$/.test(text) || port > 65_535)
+          throw new UsageError(`--port must be 0–65535, got "${text}"`);
+        parsed.port = port;
+        break;
+      }
+      case "--host":
+        parsed.host = value();
+        break;
+      default:
+        throw new UsageError(`unknown option "${arg}"`);
+    }
+  }
+  return parsed;
+}
+
+/**
+ * Runs `serve` with `args`; resolves with the exit status: 0 after `--help` or a clean stop, 1 when the
+ * configuration is invalid or the service cannot start, 2 for a bad command line.
+ */
+export async function runServeCommand(
+  args: readonly string[],
+  options: Omit<StartServiceOptions, "logger"> = {},
+): Promise<number> {
+  let parsed: ServeArgs;
+  try {
+    parsed = parseServeArgs(args);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(
+      `smpp-bridge serve: ${error.message}\nRun 'smpp-bridge serve --help' for the options.\n`,
+    );
+    return 2;
+  }
+  if (parsed.help) {
+    process.stdout.write(SERVE_HELP);
+    return 0;
+  }
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`smpp-bridge serve: ${error.message}\n`);
+    return 1;
+  }
+  if (parsed.port !== undefined) config = { ...config, port: parsed.port };
+  if (parsed.host !== undefined) config = { ...config, host: parsed.host };
+
+  const logger = createLogger({ level: config.logLevel });
+  let code: number;
+  try {
+    const service = await startService(config, { ...options, logger });
+    code = await runUntilSignalled(service);
+  } catch (error) {
+    logger.fatal({ err: error }, "the service could not start");
+    await flushLogger(logger);
+    return 1;
+  }
+  // Everything is closed; should a stray handle keep the loop alive, do not hang the supervisor.
+  setTimeout(() => process.exit(code), 2_000).unref();
+  return code;
+}
+
+function splitOnce(arg: string): [string, string] {
+  const i = arg.indexOf("=");
+  return [arg.slice(0, i), arg.slice(i + 1)];
+}
