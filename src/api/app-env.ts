@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
+import type { MessageService } from "../core/messages/service.js";
 import type { UpstreamRuntime } from "../core/upstream-runtime.js";
 import type { Database } from "../db/client.js";
 
@@ -13,6 +14,11 @@ export interface AppDeps {
   upstreamRuntime: UpstreamRuntime;
   /** Where unexpected errors are logged with their request id; default: pino at `warn` on stdout. */
   logger?: Logger;
+  /**
+   * The messages service behind /v1/messages (it owns the group-commit queue, so one per process).
+   * Default: one on `db` with no dispatcher (accepted messages are left unleased for the poller).
+   */
+  messages?: MessageService;
 }
 
 /** Hono environment of every route: the injected deps and the per-request values middleware sets. */

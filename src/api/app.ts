@@ -5,6 +5,7 @@ import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId } from "hono/request-id";
 import { type Logger, pino } from "pino";
 import type { ZodError } from "zod";
+import { MessageService } from "../core/messages/service.js";
 import {
   ConflictError,
   InvalidReferenceError,
@@ -27,7 +28,9 @@ export const MAX_BODY_BYTES = 2 * 1024 * 1024;
  * customer auth on /v1/*.
  */
 export function createApp(deps: AppDeps): App {
-  const resolved: Required<AppDeps> = { ...deps, logger: deps.logger ?? pino({ level: "warn" }) };
+  const logger = deps.logger ?? pino({ level: "warn" });
+  const messages = deps.messages ?? new MessageService({ db: deps.db, logger });
+  const resolved: Required<AppDeps> = { ...deps, logger, messages };
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.use(requestId());
