@@ -1,0 +1,118 @@
+/**
+ * The claim: one statement takes due deliveries and leases them to this worker, returning everything a
+ * send needs (event body, signing secrets), so a batch of hundreds costs one round trip.
+ *
+ * Shaped this way because:
+ * - `FOR UPDATE SKIP LOCKED` lets several instances claim at once without waiting on each other;
+ * - the lease is `next_attempt_at` pushed `lease` into the future (and recorded in lease_owner /
+ *   lease_expires_at): a leased row is simply not due, so the due index alone finds work, and the rows
+ *   of a worker that died become due again when its lease runs out — no sweeper needed;
+ * - a gate (endpoint, or the URL of a status_callback target) gets at most `perGate` rows per claim,
+ *   and gates whose in-memory backlog is full are skipped, so one receiver's backlog cannot fill the
+ *   worker while others wait;
+ * - a status_callback delivery (no endpoint) is signed with the account's oldest endpoint's secret.
+ */
+import { sql } from "drizzle-orm";
+import { type Executor, queryRows } from "../../../db/client.js";
+
+export interface ClaimedDelivery extends Record<string, unknown> {
+  id: string;
+  event_id: string;
+  endpoint_id: string | null;
+  url: string;
+  /** Attempts made before this one. */
+  attempts: number;
+  event_type: string;
+  account_id: string;
+  /** The event's creation time, ISO 8601 UTC with milliseconds. */
+  created_at: string;
+  /** The event's `data` as JSON text. */
+  payload: string;
+  /** Sealed signing secret: the endpoint's, or for a callback the account's oldest endpoint's; null: none. */
+  secret_enc: string | null;
+  /** Sealed previous secret while it still signs (within 24 h of a rotation); null otherwise. */
+  previous_secret_enc: string | null;
+}
+
+export interface ClaimRequest {
+  /** Lease holder written to the rows. */
+  owner: string;
+  /** Most rows to take. */
+  limit: number;
+  /** Most rows per gate in this claim. */
+  perGate: number;
+  /** Gates not to take rows for (their backlog here is full). */
+  skipGates: readonly string[];
+  /** Lease length in milliseconds. */
+  leaseMs: number;
+}
+
+/** Due rows looked at per claim, as a multiple of `limit`: room for the per-gate cap to skip some. */
+const SCAN_FACTOR = 4;
+
+export function claimDeliveries(db: Executor, request: ClaimRequest): Promise<ClaimedDelivery[]> {
+  const leaseSeconds = request.leaseMs / 1000;
+  return queryRows<ClaimedDelivery>(
+    db,
+    sql`WITH candidates AS (
+      SELECT id, coalesce(endpoint_id, url) AS gate, next_attempt_at
+      FROM webhook_deliveries
+      WHERE status IN ('pending', 'failed') AND next_attempt_at <= now()
+        AND NOT (coalesce(endpoint_id, url) = ANY(${sql.param([...request.skipGates])}::text[]))
+      ORDER BY next_attempt_at
+      LIMIT ${request.limit * SCAN_FACTOR}
+      FOR UPDATE SKIP LOCKED
+    ), picked AS (
+      SELECT id FROM (
+        SELECT id, next_attempt_at,
+               row_number() OVER (PARTITION BY gate ORDER BY next_attempt_at, id) AS rank
+        FROM candidates
+      ) ranked
+      WHERE rank <= ${request.perGate}
+      ORDER BY next_attempt_at
+      LIMIT ${request.limit}
+    ), claimed AS (
+      UPDATE webhook_deliveries d
+      SET lease_owner = ${request.owner},
+          lease_expires_at = now() + make_interval(secs => ${leaseSeconds}),
+          next_attempt_at = now() + make_interval(secs => ${leaseSeconds})
+      FROM picked
+      WHERE d.id = picked.id
+      RETURNING d.id, d.event_id, d.endpoint_id, d.url, d.attempts
+    )
+    SELECT c.id, c.event_id, c.endpoint_id, c.url, c.attempts,
+           e.type AS event_type, e.account_id,
+           to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
+           e.payload::text AS payload,
+           coalesce(own.secret_enc, oldest.secret_enc) AS secret_enc,
+           CASE WHEN own.id IS NOT NULL THEN
+             CASE WHEN own.previous_secret_expires_at > now() THEN own.previous_secret_enc END
+           ELSE
+             CASE WHEN oldest.previous_secret_expires_at > now() THEN oldest.previous_secret_enc END
+           END AS previous_secret_enc
+    FROM claimed c
+    JOIN events e ON e.id = c.event_id
+    LEFT JOIN webhook_endpoints own ON own.id = c.endpoint_id
+    LEFT JOIN LATERAL (
+      SELECT w.secret_enc, w.previous_secret_enc, w.previous_secret_expires_at
+      FROM webhook_endpoints w
+      WHERE c.endpoint_id IS NULL AND w.account_id = e.account_id
+      ORDER BY w.id
+      LIMIT 1
+    ) oldest ON true`,
+  );
+}
+
+/**
+ * Gives back claimed rows that were not sent (the worker is stopping): due again at once, for any
+ * instance. Only rows still leased to `owner` are touched.
+ */
+export async function releaseDeliveries(db: Executor, owner: string, ids: readonly string[]): Promise<void> {
+  if (ids.length === 0) return;
+  await db.execute(
+    sql`UPDATE webhook_deliveries
+        SET next_attempt_at = now(), lease_owner = NULL, lease_expires_at = NULL
+        WHERE id = ANY(${sql.param([...ids])}::text[]) AND lease_owner = ${owner}
+          AND status IN ('pending', 'failed')`,
+  );
+}

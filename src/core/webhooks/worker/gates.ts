@@ -1,0 +1,92 @@
+/**
+ * Per-receiver fairness for the delivery worker. Every claimed delivery waits in its gate (one per
+ * endpoint, or per URL for status_callback targets); a gate sends at most `concurrency` at a time, and
+ * free slots are handed to gates in turn. A slow receiver therefore holds at most its own `concurrency`
+ * slots, and the rest keep flowing to everyone else.
+ */
+
+export interface Gate<T> {
+  readonly key: string;
+  /** Claimed, not yet started. */
+  readonly queue: T[];
+  /** Sending now. */
+  active: number;
+}
+
+export class GateScheduler<T> {
+  private readonly gates = new Map<string, Gate<T>>();
+  /** Gates with queued work, in turn order. */
+  private ready: Gate<T>[] = [];
+  private turn = 0;
+  private count = 0;
+
+  constructor(private readonly concurrency: number) {}
+
+  add(key: string, item: T): void {
+    let gate = this.gates.get(key);
+    if (gate === undefined) {
+      gate = { key, queue: [], active: 0 };
+      this.gates.set(key, gate);
+    }
+    if (gate.queue.length === 0) this.ready.push(gate);
+    gate.queue.push(item);
+    this.count++;
+  }
+
+  /** The next item to start, taking gates in turn and skipping those at their concurrency; or undefined. */
+  next(): { gate: Gate<T>; item: T } | undefined {
+    for (let looked = 0; looked < this.ready.length; looked++) {
+      if (this.turn >= this.ready.length) this.turn = 0;
+      const gate = this.ready[this.turn];
+      if (gate === undefined) break;
+      if (gate.active >= this.concurrency) {
+        this.turn++;
+        continue;
+      }
+      const item = gate.queue.shift();
+      if (item === undefined) break;
+      gate.active++;
+      if (gate.queue.length === 0) this.ready.splice(this.turn, 1);
+      else this.turn++;
+      return { gate, item };
+    }
+    return undefined;
+  }
+
+  /** An item of `gate` finished; forgets the gate when it has nothing left. */
+  done(gate: Gate<T>): void {
+    gate.active--;
+    this.count--;
+    if (gate.active === 0 && gate.queue.length === 0) this.gates.delete(gate.key);
+  }
+
+  /** Removes and returns everything queued (not started) in one gate. */
+  dropQueued(key: string): T[] {
+    const gate = this.gates.get(key);
+    if (gate === undefined) return [];
+    const dropped = gate.queue.splice(0);
+    this.count -= dropped.length;
+    this.ready = this.ready.filter((g) => g !== gate);
+    if (gate.active === 0) this.gates.delete(key);
+    return dropped;
+  }
+
+  /** Removes and returns everything queued in every gate. */
+  dropAllQueued(): T[] {
+    const dropped: T[] = [];
+    for (const key of [...this.gates.keys()]) dropped.push(...this.dropQueued(key));
+    return dropped;
+  }
+
+  /** Items queued or sending, across gates. */
+  get size(): number {
+    return this.count;
+  }
+
+  /** Keys of gates holding at least `limit` items (queued or sending). */
+  fullGates(limit: number): string[] {
+    const keys: string[] = [];
+    for (const gate of this.gates.values()) if (gate.queue.length + gate.active >= limit) keys.push(gate.key);
+    return keys;
+  }
+}

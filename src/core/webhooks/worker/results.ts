@@ -1,0 +1,105 @@
+/**
+ * Writing attempt outcomes: every attempt row and every delivery's new state in ONE statement per
+ * batch (unnest arrays; the worker accumulates outcomes while the previous batch is being written), plus
+ * for endpoints that answered 410 Gone one transaction that disables them and ends their waiting
+ * deliveries.
+ *
+ * A delivery is updated only while this worker still holds its lease and it is still waiting, so a
+ * lease taken over by another instance, or an endpoint disabled meanwhile, is not overwritten; its
+ * attempt is still recorded.
+ */
+import { sql } from "drizzle-orm";
+import type { Database, Executor } from "../../../db/client.js";
+import type { DeliveryStatus } from "../../../db/schema.js";
+import { newId } from "../../ids.js";
+import { sqlState } from "../../service-errors.js";
+import { stopWaitingDeliveries } from "../endpoints.js";
+
+export interface AttemptResult {
+  deliveryId: string;
+  /** The delivery's status after this attempt. */
+  status: Exclude<DeliveryStatus, "pending">;
+  /** When the next attempt is due (status `failed`); null otherwise. */
+  nextAttemptAt: Date | null;
+  attemptedAt: Date;
+  statusCode: number | null;
+  /** First bytes of the answer. */
+  responseBody: string | null;
+  durationMs: number;
+  error: string | null;
+}
+
+/** How often a batch is written again when a delivery vanished under it (endpoint deleted meanwhile). */
+const FOREIGN_KEY_RETRIES = 3;
+
+export async function writeAttemptResults(
+  db: Database,
+  owner: string,
+  results: readonly AttemptResult[],
+): Promise<void> {
+  if (results.length === 0) return;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await writeOnce(db, owner, results);
+      return;
+    } catch (error) {
+      // 23503: an attempt references a delivery deleted (with its endpoint) after our snapshot; the
+      // next try's snapshot no longer sees it and skips its attempt.
+      if (sqlState(error) !== "23503" || attempt >= FOREIGN_KEY_RETRIES) throw error;
+    }
+  }
+}
+
+function writeOnce(db: Executor, owner: string, results: readonly AttemptResult[]): Promise<unknown> {
+  const ids = results.map((r) => r.deliveryId);
+  const attemptIds = results.map(() => newId("wha"));
+  const statuses = results.map((r) => r.status);
+  const nextAt = results.map((r) => (r.nextAttemptAt === null ? null : r.nextAttemptAt.toISOString()));
+  const attemptedAt = results.map((r) => r.attemptedAt.toISOString());
+  const codes = results.map((r) => r.statusCode);
+  const bodies = results.map((r) => r.responseBody);
+  const durations = results.map((r) => r.durationMs);
+  const errors = results.map((r) => r.error);
+  return db.execute(
+    sql`WITH r AS (
+      SELECT * FROM unnest(
+        ${sql.param(ids)}::text[], ${sql.param(attemptIds)}::text[], ${sql.param(statuses)}::text[],
+        ${sql.param(nextAt)}::timestamptz[], ${sql.param(attemptedAt)}::timestamptz[],
+        ${sql.param(codes)}::int[], ${sql.param(bodies)}::text[], ${sql.param(durations)}::int[],
+        ${sql.param(errors)}::text[]
+      ) AS r(delivery_id, attempt_id, status, next_at, attempted_at, code, body, duration, error)
+    ), updated AS (
+      UPDATE webhook_deliveries d
+      SET status = r.status,
+          attempts = d.attempts + 1,
+          next_attempt_at = coalesce(r.next_at, d.next_attempt_at),
+          last_status_code = r.code,
+          last_error = r.error,
+          lease_owner = NULL,
+          lease_expires_at = NULL,
+          updated_at = now()
+      FROM r
+      WHERE d.id = r.delivery_id AND d.lease_owner = ${owner} AND d.status IN ('pending', 'failed')
+    )
+    INSERT INTO webhook_attempts (id, delivery_id, attempted_at, status_code, response_body, duration_ms, error)
+    SELECT r.attempt_id, r.delivery_id, r.attempted_at, r.code, r.body, r.duration, r.error
+    FROM r
+    WHERE EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.id = r.delivery_id)`,
+  );
+}
+
+/**
+ * Disables endpoints whose receiver answered 410 Gone, with the reason shown to the customer, and ends
+ * their waiting deliveries (dead, retryable by hand once the endpoint is enabled again).
+ */
+export async function disableGoneEndpoints(db: Database, endpointIds: readonly string[]): Promise<void> {
+  if (endpointIds.length === 0) return;
+  const reason = "The receiver answered 410 Gone";
+  await db.transaction(async (tx) => {
+    await tx.execute(
+      sql`UPDATE webhook_endpoints SET enabled = false, disabled_reason = ${reason}, updated_at = now()
+          WHERE id = ANY(${sql.param([...endpointIds])}::text[]) AND enabled`,
+    );
+    await stopWaitingDeliveries(tx, endpointIds, `endpoint disabled: ${reason.toLowerCase()}`);
+  });
+}
