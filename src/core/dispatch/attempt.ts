@@ -1,0 +1,113 @@
+/**
+ * One dispatch attempt of one message, from a claimed row to a {@link DispatchResult} for the result
+ * writer: route, plan the submits for the chosen upstream, send every part through its pool (parts in
+ * parallel, so a long message takes one round trip, not five), classify what came back. Nothing here
+ * writes to the database; the attempt is pure with respect to storage, which is what lets the writer
+ * batch thousands of them into one transaction.
+ */
+import type { SubmitSmResp } from "../../smpp/net/types.js";
+import type { MessagePartRow, MessageRow } from "../messages/sink.js";
+import { decideOutcome } from "../results/outcome.js";
+import type { DispatchResult, SubmittedPart } from "../results/writer.js";
+import type { RouteTable } from "../routing.js";
+import { type PlannedPart, planSubmits } from "../submit/build.js";
+import type { UpstreamConfig } from "../upstream-runtime.js";
+import { classifySubmitError, isThrottle } from "./retry.js";
+
+/** What an attempt needs of a live upstream: its settings and a way to send a submit_sm. */
+export interface SubmitTarget {
+  readonly config: UpstreamConfig;
+  readonly pool: { submit(body: PlannedPart["body"]): Promise<SubmitSmResp> };
+}
+
+export interface AttemptDeps {
+  routes: RouteTable;
+  /** The live upstream by id; undefined when it does not run here (deleted, never loaded). */
+  upstream(id: string): SubmitTarget | undefined;
+  /**
+   * Sends again at once a part the SMSC throttled (the session paused itself first), at most this many
+   * times per part and attempt; past it the part is retried with back-off like any transient failure.
+   */
+  maxThrottleResends: number;
+  /** Whether the dispatcher is stopping: throttled parts are then not sent again from memory. */
+  stopping(): boolean;
+  /** Wall clock (validity left is computed from it). */
+  now(): Date;
+}
+
+/** Runs one attempt. Never rejects: every failure is a decision in the result. */
+export async function runAttempt(
+  deps: AttemptDeps,
+  message: MessageRow,
+  parts: readonly MessagePartRow[],
+): Promise<DispatchResult> {
+  const base = { message, parts, submitted: [], replace: null };
+  const now = deps.now();
+  if (message.expiresAt !== null && message.expiresAt.getTime() <= now.getTime()) {
+    const text = "The validity period ended before the message could be sent.";
+    return { ...base, upstreamId: null, decision: fail("RETRIES_EXHAUSTED", text) };
+  }
+
+  await deps.routes.ready();
+  let choice = deps.routes.resolve(message.accountId, message.to);
+  if (choice.kind === "no_route") {
+    // A route created a moment ago on another instance (or through an admin call this table missed):
+    // one reload before failing the message for good.
+    deps.routes.invalidate();
+    await deps.routes.ready();
+    choice = deps.routes.resolve(message.accountId, message.to);
+  }
+  if (choice.kind === "no_route") {
+    const text = `No route matches ${message.to}.`;
+    return { ...base, upstreamId: null, decision: fail("NO_ROUTE", text) };
+  }
+
+  const target = deps.upstream(choice.upstreamId);
+  if (target === undefined) {
+    const text = `Upstream ${choice.upstreamId} of route ${choice.routeId} is not running.`;
+    return { ...base, upstreamId: null, decision: retryUncounted(text) };
+  }
+
+  let plan: ReturnType<typeof planSubmits>;
+  try {
+    plan = planSubmits(message, parts, target.config, now);
+  } catch (error) {
+    const text = error instanceof Error ? error.message : String(error);
+    return { ...base, upstreamId: choice.upstreamId, decision: fail("INVALID_MESSAGE", text) };
+  }
+
+  const submitted = await Promise.all(plan.send.map((planned) => submitPart(deps, target, planned)));
+  const replace = plan.replace ? { total: plan.total } : null;
+  return {
+    message,
+    parts,
+    upstreamId: choice.upstreamId,
+    submitted,
+    replace,
+    decision: decideOutcome(submitted.map((s) => s.result)),
+  };
+}
+
+async function submitPart(
+  deps: AttemptDeps,
+  target: SubmitTarget,
+  planned: PlannedPart,
+): Promise<SubmittedPart> {
+  for (let resend = 0; ; resend++) {
+    try {
+      const resp = await target.pool.submit(planned.body);
+      return { planned, result: { index: planned.index, ok: true, smscMessageId: resp.message_id } };
+    } catch (error) {
+      if (isThrottle(error) && resend < deps.maxThrottleResends && !deps.stopping()) continue;
+      return { planned, result: { index: planned.index, ok: false, failure: classifySubmitError(error) } };
+    }
+  }
+}
+
+function fail(code: string, message: string): DispatchResult["decision"] {
+  return { kind: "failed", code, message, smppStatus: null };
+}
+
+function retryUncounted(message: string): DispatchResult["decision"] {
+  return { kind: "retry", counted: false, message, smppStatus: null };
+}

@@ -1,0 +1,177 @@
+/**
+ * Receipts that arrived before their part's SMSC id was stored wait in `receipts` with no message. Two
+ * paths match them:
+ * - the result writer, in the same transaction that stores new part ids, looks for receipts waiting on
+ *   exactly those ids ({@link matchWaitingReceipts});
+ * - a sweeper ({@link UnmatchedSweeper}) retries recent unmatched receipts now and then, for the race in
+ *   which both transactions ran at once and neither saw the other's row.
+ */
+
+import { sql } from "drizzle-orm";
+import type { Logger } from "pino";
+import { type Database, type Executor, queryRows } from "../../db/client.js";
+import { withConflictRetry } from "../dispatch/conflict-retry.js";
+import type { MessageRow } from "../messages/sink.js";
+import type { UpstreamNames } from "../results/message-events.js";
+import { applyPartReceipts, isFinalStat, type PartReceipt } from "./apply.js";
+import { matchKeys } from "./match-keys.js";
+import { findParts, type UpstreamDirectory } from "./writer.js";
+
+/** A part whose SMSC id was just stored. */
+export interface NewPartId {
+  upstreamId: string;
+  smscMessageId: string;
+  messageId: string;
+  index: number;
+}
+
+interface WaitingReceipt extends Record<string, unknown> {
+  id: string;
+  upstream_id: string;
+  smsc_id_key: string;
+  smsc_message_id: string;
+  stat: string | null;
+  err: string | null;
+}
+
+/** Matches receipts waiting for these new part ids, applies them; returns the messages that changed. */
+export async function matchWaitingReceipts(
+  tx: Executor,
+  parts: readonly NewPartId[],
+  upstreams: UpstreamDirectory,
+  names: UpstreamNames,
+): Promise<MessageRow[]> {
+  if (parts.length === 0) return [];
+  const byKey = new Map<string, NewPartId>();
+  for (const part of parts) {
+    const format = upstreams.get(part.upstreamId)?.config.message_id_format ?? "auto";
+    for (const key of matchKeys(part.smscMessageId, format))
+      byKey.set(`${part.upstreamId}\u0000${key}`, part);
+  }
+  const lookups = [...byKey.keys()].map((k) => {
+    const [upstreamId = "", key = ""] = k.split("\u0000");
+    return { upstreamId, key };
+  });
+  const waiting = await queryRows<WaitingReceipt>(
+    tx,
+    sql`SELECT r.id, r.upstream_id, r.smsc_id_key, r.smsc_message_id, r.stat, r.err
+        FROM unnest(${sql.param(lookups.map((l) => l.upstreamId))}::text[],
+                    ${sql.param(lookups.map((l) => l.key))}::text[]) AS c(upstream_id, key)
+        JOIN receipts r ON r.upstream_id = c.upstream_id AND r.smsc_id_key = c.key
+        WHERE r.message_id IS NULL
+        ORDER BY r.received_at, r.id
+        FOR UPDATE OF r SKIP LOCKED`,
+  );
+  const placed = waiting.flatMap((r) => {
+    const part = byKey.get(`${r.upstream_id}\u0000${r.smsc_id_key}`);
+    return part === undefined ? [] : [{ receipt: r, messageId: part.messageId, index: part.index }];
+  });
+  return markAndApply(tx, placed, names);
+}
+
+export interface UnmatchedSweeperOptions {
+  /** Time between sweeps; ms. Default 2000. */
+  intervalMs?: number;
+  /** Only receipts younger than this are retried (older ones are orphans); ms. Default 600000 (10 min). */
+  windowMs?: number;
+  /** Receipts looked at per sweep. Default 1000. */
+  batch?: number;
+  logger?: Logger | undefined;
+}
+
+export class UnmatchedSweeper {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<number> | undefined;
+  private readonly intervalMs: number;
+  private readonly windowMs: number;
+  private readonly batch: number;
+
+  constructor(
+    private readonly db: Database,
+    private readonly upstreams: UpstreamDirectory,
+    private readonly names: UpstreamNames,
+    private readonly options: UnmatchedSweeperOptions = {},
+  ) {
+    this.intervalMs = options.intervalMs ?? 2000;
+    this.windowMs = options.windowMs ?? 600_000;
+    this.batch = options.batch ?? 1000;
+  }
+
+  start(): void {
+    if (this.timer !== undefined) return;
+    this.timer = setInterval(() => void this.sweep(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer !== undefined) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** One sweep; resolves with the number of receipts matched (0 when another sweep is running). */
+  sweep(): Promise<number> {
+    if (this.running !== undefined) return Promise.resolve(0);
+    this.running = withConflictRetry(() => this.db.transaction((tx) => this.sweepIn(tx)))
+      .catch((error: unknown) => {
+        this.options.logger?.warn({ err: error }, "matching waiting receipts failed");
+        return 0;
+      })
+      .finally(() => {
+        this.running = undefined;
+      });
+    return this.running;
+  }
+
+  private async sweepIn(tx: Executor): Promise<number> {
+    const waiting = await queryRows<WaitingReceipt>(
+      tx,
+      sql`SELECT id, upstream_id, smsc_id_key, smsc_message_id, stat, err FROM receipts
+          WHERE message_id IS NULL AND smsc_id_key <> ''
+            AND received_at > now() - make_interval(secs => ${this.windowMs / 1000})
+          ORDER BY received_at LIMIT ${this.batch}
+          FOR UPDATE SKIP LOCKED`,
+    );
+    if (waiting.length === 0) return 0;
+    const keysOf = waiting.map((r) => {
+      const format = this.upstreams.get(r.upstream_id)?.config.message_id_format ?? "auto";
+      return matchKeys(r.smsc_message_id, format);
+    });
+    const found = await findParts(
+      tx,
+      waiting.flatMap((r, i) => (keysOf[i] ?? []).map((key) => ({ upstreamId: r.upstream_id, key }))),
+    );
+    const placed = waiting.flatMap((r, i) => {
+      for (const key of keysOf[i] ?? []) {
+        const part = found.get(`${r.upstream_id}\u0000${key}`);
+        if (part !== undefined) return [{ receipt: r, messageId: part.messageId, index: part.index }];
+      }
+      return [];
+    });
+    await markAndApply(tx, placed, this.names);
+    return placed.length;
+  }
+}
+
+async function markAndApply(
+  tx: Executor,
+  placed: ReadonlyArray<{ receipt: WaitingReceipt; messageId: string; index: number }>,
+  names: UpstreamNames,
+): Promise<MessageRow[]> {
+  if (placed.length === 0) return [];
+  await tx.execute(
+    sql`UPDATE receipts r SET message_id = v.message_id, part_index = v.idx, matched_at = now()
+        FROM unnest(${sql.param(placed.map((p) => p.receipt.id))}::text[],
+                    ${sql.param(placed.map((p) => p.messageId))}::text[],
+                    ${sql.param(placed.map((p) => p.index))}::int[]) AS v(id, message_id, idx)
+        WHERE r.id = v.id`,
+  );
+  const receipts: PartReceipt[] = placed.map((p) => ({
+    messageId: p.messageId,
+    partIndex: p.index,
+    stat: p.receipt.stat,
+    err: p.receipt.err,
+    final: isFinalStat(p.receipt.stat),
+  }));
+  return applyPartReceipts(tx, receipts, names);
+}

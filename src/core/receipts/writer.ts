@@ -1,0 +1,218 @@
+/**
+ * Delivery receipts in, stored, then acknowledged (DESIGN.md §2). Receipts arriving from every session
+ * of every upstream gather into batches; one transaction stores a batch (receipt rows, part states, the
+ * roll-up to messages, outbox events) and only after its COMMIT is each deliver_sm answered ESME_ROK. If
+ * the batch cannot be stored, every deliver_sm in it is answered ESME_RX_T_APPN so the SMSC tries again.
+ *
+ * Matching is by upstream and SMSC id key (match-keys.ts), never by session, so a receipt finds its part
+ * whichever session or instance it arrives on. A receipt whose part is not known yet (it came before the
+ * submit_sm_resp was stored) is stored unmatched; the result writer and the sweeper match it later.
+ */
+
+import { sql } from "drizzle-orm";
+import type { Logger } from "pino";
+import { type Database, type Executor, queryRows } from "../../db/client.js";
+import { smscIdKey } from "../../db/smsc-id.js";
+import { encodePdu } from "../../smpp/codec.js";
+import type { InboundPdu } from "../../smpp/net/types.js";
+import type { Pdu } from "../../smpp/pdu.js";
+import { parseReceipt, type Receipt } from "../../smpp/receipt.js";
+import { CommandStatus } from "../../smpp/status.js";
+import { Batcher } from "../dispatch/batcher.js";
+import { withConflictRetry } from "../dispatch/conflict-retry.js";
+import { newId } from "../ids.js";
+import type { UpstreamNames } from "../results/message-events.js";
+import type { UpstreamConfig } from "../upstream-runtime.js";
+import { applyPartReceipts, type PartReceipt } from "./apply.js";
+import { matchKeys } from "./match-keys.js";
+
+/** Where the writer reads an upstream's receipt settings (the runtime satisfies it). */
+export interface UpstreamDirectory {
+  get(upstreamId: string): { readonly config: UpstreamConfig } | undefined;
+}
+
+export interface ReceiptWriterOptions {
+  /** Most receipts stored per transaction. Default 1000. */
+  maxBatch?: number;
+  /** Transactions storing receipts at once. Default 2. */
+  maxConcurrent?: number;
+  logger?: Logger | undefined;
+}
+
+export interface ReceiptWriterStats {
+  /** Receipts stored and acknowledged. */
+  stored: number;
+  /** Of them, matched to a part on arrival. */
+  matched: number;
+  /** Receipts answered ESME_RX_T_APPN because their batch could not be stored. */
+  refused: number;
+  /** Transactions committed. */
+  batches: number;
+}
+
+interface Pending {
+  upstreamId: string;
+  pdu: InboundPdu;
+  receipt: Receipt;
+  resolve: (status: number) => void;
+}
+
+/** A part found for a key. */
+interface PartRef {
+  messageId: string;
+  index: number;
+}
+
+export class ReceiptWriter {
+  private readonly batcher: Batcher<Pending>;
+  private readonly counters: ReceiptWriterStats = { stored: 0, matched: 0, refused: 0, batches: 0 };
+  private closed = false;
+
+  constructor(
+    private readonly db: Database,
+    private readonly upstreams: UpstreamDirectory,
+    private readonly names: UpstreamNames,
+    private readonly options: ReceiptWriterOptions = {},
+  ) {
+    this.batcher = new Batcher((items) => this.flush(items), {
+      maxBatch: options.maxBatch ?? 1000,
+      maxConcurrent: options.maxConcurrent ?? 2,
+    });
+  }
+
+  get stats(): Readonly<ReceiptWriterStats> {
+    return { ...this.counters };
+  }
+
+  /** The runtime's receipt handler: resolves with the deliver_sm_resp status once stored (or not). */
+  handle(upstreamId: string, pdu: InboundPdu): Promise<number> {
+    if (this.closed) return Promise.resolve(CommandStatus.ESME_RX_T_APPN);
+    const dcs0 = this.upstreams.get(upstreamId)?.config.dcs0_charset ?? "gsm7";
+    // data_sm has no short_message: its text, if any, is in message_payload.
+    const receipt = parseReceipt(
+      pdu.command === "deliver_sm" ? pdu : { ...pdu, short_message: Buffer.alloc(0) },
+      dcs0,
+    );
+    return new Promise<number>((resolve) => {
+      this.batcher.add({ upstreamId, pdu, receipt, resolve });
+    });
+  }
+
+  /** Stops taking receipts (later ones are answered ESME_RX_T_APPN) and stores what is queued. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.batcher.drain();
+  }
+
+  private async flush(items: Pending[]): Promise<void> {
+    let matched = 0;
+    try {
+      matched = await withConflictRetry(() => this.db.transaction((tx) => this.store(tx, items)));
+    } catch (error) {
+      this.counters.refused += items.length;
+      this.options.logger?.error({ err: error, receipts: items.length }, "storing receipts failed");
+      for (const item of items) item.resolve(CommandStatus.ESME_RX_T_APPN);
+      return;
+    }
+    this.counters.batches++;
+    this.counters.stored += items.length;
+    this.counters.matched += matched;
+    for (const item of items) item.resolve(CommandStatus.ESME_ROK);
+  }
+
+  /** Stores one batch; returns how many receipts matched a part. */
+  private async store(tx: Executor, items: Pending[]): Promise<number> {
+    const keysOf = items.map((item) => this.keys(item));
+    const found = await findParts(
+      tx,
+      items.flatMap((item, i) => (keysOf[i] ?? []).map((key) => ({ upstreamId: item.upstreamId, key }))),
+    );
+    const rows = items.map((item, i) => {
+      const key = (keysOf[i] ?? []).find((k) => found.has(`${item.upstreamId}\u0000${k}`));
+      const part = key === undefined ? undefined : found.get(`${item.upstreamId}\u0000${key}`);
+      const raw = item.receipt.messageId ?? "";
+      return {
+        id: newId("dlr"),
+        upstreamId: item.upstreamId,
+        smscMessageId: raw,
+        smscIdKey: raw === "" ? "" : smscIdKey(raw),
+        part,
+        stat: item.receipt.stat,
+        err: item.receipt.err,
+        state: item.receipt.state,
+        // Kept for the ones we could not place: they are the ones someone will want to look at.
+        rawHex: part === undefined ? encodePdu(item.pdu as Pdu).toString("hex") : null,
+        final: item.receipt.final,
+      };
+    });
+    await tx.execute(
+      sql`INSERT INTO receipts (id, upstream_id, smsc_message_id, smsc_id_key, message_id, part_index,
+                                stat, err, state, raw_hex, matched_at)
+          SELECT v.id, v.upstream_id, v.smsc_message_id, v.smsc_id_key, v.message_id, v.part_index,
+                 v.stat, v.err, v.state, v.raw_hex, CASE WHEN v.message_id IS NULL THEN NULL ELSE now() END
+          FROM unnest(${sql.param(rows.map((r) => r.id))}::text[],
+                      ${sql.param(rows.map((r) => r.upstreamId))}::text[],
+                      ${sql.param(rows.map((r) => r.smscMessageId))}::text[],
+                      ${sql.param(rows.map((r) => r.smscIdKey))}::text[],
+                      ${sql.param(rows.map((r) => r.part?.messageId ?? null))}::text[],
+                      ${sql.param(rows.map((r) => r.part?.index ?? null))}::int[],
+                      ${sql.param(rows.map((r) => r.stat))}::text[],
+                      ${sql.param(rows.map((r) => r.err))}::text[],
+                      ${sql.param(rows.map((r) => r.state))}::int[],
+                      ${sql.param(rows.map((r) => r.rawHex))}::text[])
+            AS v(id, upstream_id, smsc_message_id, smsc_id_key, message_id, part_index, stat, err, state, raw_hex)`,
+    );
+    const matched: PartReceipt[] = [];
+    for (const r of rows) {
+      if (r.part === undefined) continue;
+      matched.push({
+        messageId: r.part.messageId,
+        partIndex: r.part.index,
+        stat: r.stat,
+        err: r.err,
+        final: r.final,
+      });
+    }
+    await applyPartReceipts(tx, matched, this.names);
+    return matched.length;
+  }
+
+  /** Keys to look the receipt's part up with: the id's, then the text id's when it differs. */
+  private keys(item: Pending): string[] {
+    const format = this.upstreams.get(item.upstreamId)?.config.message_id_format ?? "auto";
+    const keys = new Set<string>();
+    for (const raw of [item.receipt.messageId, item.receipt.textMessageId]) {
+      if (raw !== null) for (const key of matchKeys(raw, format)) keys.add(key);
+    }
+    return [...keys];
+  }
+}
+
+/**
+ * Parts by (upstream, smsc_id_key), for many keys in one indexed lookup. The map key is
+ * `upstreamId \0 key`.
+ */
+export async function findParts(
+  tx: Executor,
+  lookups: ReadonlyArray<{ upstreamId: string; key: string }>,
+): Promise<Map<string, PartRef>> {
+  const out = new Map<string, PartRef>();
+  if (lookups.length === 0) return out;
+  const rows = await queryRows<{
+    message_id: string;
+    index: number;
+    upstream_id: string;
+    smsc_id_key: string;
+  }>(
+    tx,
+    sql`SELECT p.message_id, p."index", p.upstream_id, p.smsc_id_key
+        FROM unnest(${sql.param(lookups.map((l) => l.upstreamId))}::text[],
+                    ${sql.param(lookups.map((l) => l.key))}::text[]) AS c(upstream_id, key)
+        JOIN message_parts p ON p.upstream_id = c.upstream_id AND p.smsc_id_key = c.key
+        WHERE p.smsc_id_key IS NOT NULL`,
+  );
+  for (const row of rows) {
+    out.set(`${row.upstream_id}\u0000${row.smsc_id_key}`, { messageId: row.message_id, index: row.index });
+  }
+  return out;
+}
