@@ -24,6 +24,10 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const WARMUP_MS = 1000;
 
 async function startSimulator(): Promise<{ port: number; stop(): Promise<void> }> {
+  // BENCH_PORT: use a simulator started elsewhere (e.g. under `node --cpu-prof` for profiling).
+  if (process.env.BENCH_PORT !== undefined) {
+    return { port: Number(process.env.BENCH_PORT), stop: async () => {} };
+  }
   const cli = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
   const child = spawn(
     process.execPath,
@@ -190,10 +194,13 @@ async function run(port: number, window: number, receipts: boolean): Promise<Run
 }
 
 const simulator = await startSimulator();
+// BENCH_ONLY=receipts runs only the receipts case (for profiling it).
+const all = process.env.BENCH_ONLY !== "receipts";
+const skipped: RunResult = { submitsPerSecond: 0, receiptsPerSecond: 0, errors: 0 };
 try {
-  const deep = await run(simulator.port, 1000, false);
+  const deep = all ? await run(simulator.port, 1000, false) : skipped;
   console.log(`window 1000, no receipts: ${deep.submitsPerSecond.toLocaleString("en-US")} submit_sm/s`);
-  const w100 = await run(simulator.port, 100, false);
+  const w100 = all ? await run(simulator.port, 100, false) : skipped;
   console.log(`window 100, no receipts:  ${w100.submitsPerSecond.toLocaleString("en-US")} submit_sm/s`);
   const dlr = await run(simulator.port, 1000, true);
   console.log(
