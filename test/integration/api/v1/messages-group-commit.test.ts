@@ -1,0 +1,77 @@
+import { inArray } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { messages } from "../../../../src/db/schema.js";
+import {
+  type Customer,
+  type MessageJson,
+  type MessagesHarness,
+  startMessagesApi,
+} from "./messages-harness.js";
+
+let api: MessagesHarness;
+let acme: Customer;
+
+// A linger long enough that concurrent requests reliably meet in one group on a slow machine; the
+// assertions are on how requests were grouped, never on how long anything took.
+beforeAll(async () => {
+  api = await startMessagesApi({ groupCommit: { lingerMs: 25, maxGroupMessages: 50, maxInFlight: 2 } });
+  acme = await api.customer({ default_from: "ACME" });
+});
+afterAll(() => api?.close());
+
+describe("group commit of concurrent accepts", () => {
+  it("commits concurrent requests in shared multi-row statements, every 202 after its group's commit", async () => {
+    const count = 120;
+    const statsBefore = api.service.stats;
+    const callsBefore = api.sink.calls.length;
+    const responses = await Promise.all(
+      Array.from({ length: count }, (_, i) =>
+        acme.send({ to: `+4477009${String(i).padStart(5, "0")}`, text: `g${i}` }),
+      ),
+    );
+    expect(responses.map((r) => r.status)).toEqual(Array(count).fill(202));
+    const ids = await Promise.all(responses.map(async (r) => (await r.json<MessageJson>()).id));
+    const stored = await api.database.db
+      .select({ id: messages.id })
+      .from(messages)
+      .where(inArray(messages.id, ids));
+    expect(stored).toHaveLength(count);
+
+    // What the dispatcher was handed: one call per committed group, each holding several requests.
+    const batches = api.sink.calls.slice(callsBefore).map((call) => call.length);
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(count);
+    expect(batches.length).toBeLessThan(count);
+    expect(Math.max(...batches)).toBeGreaterThan(1);
+    expect(Math.max(...batches)).toBeLessThanOrEqual(50);
+    const stats = api.service.stats;
+    expect(stats.groups - statsBefore.groups).toBe(batches.length);
+    expect(stats.messages - statsBefore.messages).toBe(count);
+    expect(stats.statements - statsBefore.statements).toBe(batches.length);
+  });
+
+  it("never splits a request: a batch larger than the group size commits whole, in one statement", async () => {
+    const statsBefore = api.service.stats;
+    const callsBefore = api.sink.calls.length;
+    const response = await acme.call("POST", "/v1/messages/batch", {
+      json: { messages: Array.from({ length: 120 }, (_, i) => ({ to: "+447700900501", text: `b${i}` })) },
+    });
+    expect(response.status).toBe(202);
+    expect(api.service.stats.statements - statsBefore.statements).toBe(1);
+    expect(api.sink.calls.slice(callsBefore).map((c) => c.length)).toEqual([120]);
+  });
+
+  it("hands the dispatcher only immediate messages; scheduled ones are committed but stay with the poller", async () => {
+    const callsBefore = api.sink.calls.length;
+    const response = await acme.call("POST", "/v1/messages/batch", {
+      json: {
+        messages: [
+          { to: "+447700900502", text: "now" },
+          { to: "+447700900502", text: "later", send_at: "2099-01-01T00:00:00Z" },
+        ],
+      },
+    });
+    expect(response.status).toBe(202);
+    const handed = api.sink.calls.slice(callsBefore).flat();
+    expect(handed.map((m) => m.message.text)).toEqual(["now"]);
+  });
+});
