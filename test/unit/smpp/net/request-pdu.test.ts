@@ -41,10 +41,9 @@ const dataSm: DataSmBody = {
 
 describe("requestPdu", () => {
   test.each([
-    ["submit_sm", submit],
-    ["data_sm", dataSm],
-  ] as const)("%s carries every field of the PDU table, the header and the TLVs", (command, body) => {
-    const pdu = requestPdu(command, body, 42);
+    ["submit_sm", requestPdu("submit_sm", submit, 42), submit],
+    ["data_sm", requestPdu("data_sm", dataSm, 42), dataSm],
+  ] as const)("%s carries every field of the PDU table, the header and the TLVs", (command, pdu, body) => {
     const names = PDU_BODIES[command].map((f) => f.name);
     expect(Object.keys(pdu)).toEqual(["command", "command_status", "sequence_number", ...names, "tlvs"]);
     expect(decodePdu(encodePdu(pdu))).toEqual({ command, command_status: 0, sequence_number: 42, ...body });
