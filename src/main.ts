@@ -1,26 +1,38 @@
 /**
  * The running service: opens and migrates the database, starts the SMPP sessions of every upstream,
- * the messages pipeline and the HTTP API, and stops them all in order. `smpp-bridge serve` runs it
- * until a signal; the first-run demo and the tests call {@link startService} directly.
+ * the messages pipeline (accept → dispatch → results; receipts; inbound; webhooks) and the HTTP API,
+ * and stops them all in order. `smpp-bridge serve` runs it until a signal; the first-run demo and the
+ * tests call {@link startService} directly.
  */
+import { randomBytes } from "node:crypto";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { hostname } from "node:os";
 import { createAdaptorServer } from "@hono/node-server";
 import { sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import { createApp } from "./api/app.js";
 import type { App } from "./api/app-env.js";
 import { PROBLEM_CONTENT_TYPE, problemBody } from "./api/problem.js";
+import { provideMetrics } from "./api/routes/ops/metrics.js";
+import { provideWebhookWake } from "./api/routes/v1/webhook-endpoints/deps.js";
 import type { Config } from "./config.js";
+import { Dispatcher, type DispatcherOptions } from "./core/dispatch/dispatcher.js";
+import { InboundProcessor } from "./core/inbound/processor.js";
+import { InboundSweeper } from "./core/inbound/sweeper.js";
 import { MessageService, type MessageServiceOptions } from "./core/messages/service.js";
 import type { SendRequest } from "./core/messages/types.js";
-import type { UpstreamConfig } from "./core/upstream-runtime.js";
-import { PoolRuntime } from "./core/upstream-runtime-pools.js";
-import { loadUpstreamConfigs } from "./core/upstreams.js";
+import { ReceiptProcessor } from "./core/receipts/processor.js";
+import type { InboundPduHandler, PoolRuntime, PoolRuntimeOptions } from "./core/upstream-runtime-pools.js";
+import { loadUpstreamsIntoRuntime } from "./core/upstreams-boot.js";
+import { WebhookWorker } from "./core/webhooks/index.js";
 import { type OpenDatabase, openDatabase, queryRows } from "./db/client.js";
 import { runMigrations } from "./db/migrations.js";
 import { createLogger, flushLogger } from "./log.js";
+import { EventLogCounters, SETTLE_MS } from "./ops/event-log-counters.js";
 import { HttpFront } from "./ops/http-front.js";
 import { cachedFor, ServiceMetrics } from "./ops/metrics.js";
+import { ObservedPoolRuntime } from "./ops/observed-runtime.js";
 
 /** Options of {@link startService}. Everything has a production default. */
 export interface StartServiceOptions {
@@ -37,14 +49,31 @@ export interface StartServiceOptions {
   /** Called once the HTTP server listens, with its base URL (e.g. `http://127.0.0.1:8080`). */
   onListening?: ((url: string) => void) | undefined;
   /**
-   * Longest {@link RunningService.stop} waits for requests in progress and for submits in flight before
-   * it goes on closing; ms. Default 10000.
+   * Longest {@link RunningService.stop} waits for HTTP requests in progress before it goes on
+   * closing; ms. Default 10000. (Submits in flight have the dispatcher's own bound, `dispatcher.drainTimeoutMs`.)
    */
   shutdownTimeoutMs?: number | undefined;
+  /**
+   * Written to the lease of every message this instance dispatches. Default `<host>:<port>` when
+   * `config.port` is fixed — so a restart on the same host and port takes back its own work at once
+   * instead of waiting for the leases to run out — else `<host>:<pid>:<random>`.
+   */
+  instanceId?: string | undefined;
   /** Settings of the SMPP session pools (waits, grace, backoffs); tests shorten them. */
-  pool?: ConstructorParameters<typeof PoolRuntime>[0];
+  pool?: PoolRuntimeOptions | undefined;
+  /** Dispatcher tuning (lease, concurrency, poll interval, retry policy, drain bound). */
+  dispatcher?: Omit<DispatcherOptions, "db" | "runtime" | "instanceId" | "logger"> | undefined;
   /** Messages service tuning (group commit linger and batch size). */
   groupCommit?: MessageServiceOptions["groupCommit"];
+  /**
+   * How long a row of the event log waits before the outcome counters count it (its transaction may
+   * still be open); ms. Default {@link SETTLE_MS} (10 s). Tests shorten it.
+   */
+  metricsSettleMs?: number | undefined;
+  /** How long a scrape's database reads (event log, webhook queue depth) are reused; ms. Default 5000. */
+  metricsCacheMs?: number | undefined;
+  /** Webhook worker poll interval (ms); default 1000. */
+  webhookPollIntervalMs?: number | undefined;
 }
 
 /** A started service. */
@@ -54,6 +83,8 @@ export interface RunningService {
   /** The port the API listens on. */
   readonly port: number;
   readonly config: Config;
+  /** This instance's lease owner id. */
+  readonly instanceId: string;
   /** The database the service runs on (still open until {@link stop} resolves). */
   readonly database: OpenDatabase;
   /** Shorthand for `database.db`. */
@@ -62,21 +93,26 @@ export interface RunningService {
   readonly runtime: PoolRuntime;
   /** The messages service the API accepts through. */
   readonly messages: MessageService;
+  readonly dispatcher: Dispatcher;
+  readonly receipts: ReceiptProcessor;
+  readonly inbound: InboundProcessor;
+  readonly webhooks: WebhookWorker;
   readonly metrics: ServiceMetrics;
   readonly logger: Logger;
   /** The HTTP API app (already served; `app.request()` also works in-process). */
   readonly app: App;
   /**
    * Stops gracefully, in order: new requests get 503, requests in progress finish, pending accept
-   * batches commit, submits in flight finish (bounded), every session unbinds, workers stop, the
-   * database closes (when opened here). Idempotent: later calls return the first call's promise.
+   * batches commit, submits in flight finish (bounded), every session unbinds, receipts and inbound
+   * SMS in progress are stored, workers stop, the database closes (when opened here). Idempotent:
+   * later calls return the first call's promise.
    */
   stop(reason?: string): Promise<void>;
   /** Resolves when the service has stopped (after {@link stop}). */
   readonly stopped: Promise<void>;
 }
 
-/** A piece that must be stopped, with a name for the log. Stopped in reverse start order. */
+/** A piece that must be stopped, with a name for the log. */
 interface Stoppable {
   name: string;
   stop(): Promise<unknown>;
@@ -93,67 +129,135 @@ export async function startService(
 ): Promise<RunningService> {
   const logger = options.logger ?? createLogger({ level: config.logLevel });
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? 10_000;
-  const started: Stoppable[] = [];
+  const instanceId =
+    options.instanceId ??
+    (config.port !== 0
+      ? `${hostname()}:${config.port}`
+      : `${hostname()}:${process.pid}:${randomBytes(3).toString("hex")}`);
+  // Pushed as each part starts, in the order the parts must STOP in: what depends on a part stops
+  // before it (the API before the accept queue before the dispatcher before the sessions …).
+  const stack: Stoppable[] = [];
   const stopAll = async (): Promise<void> => {
-    for (const piece of started.reverse()) {
+    while (stack.length > 0) {
+      const piece = stack.pop() as Stoppable;
+      const started = performance.now();
       try {
         await piece.stop();
+        logger.debug({ part: piece.name, ms: Math.round(performance.now() - started) }, "stopped part");
       } catch (error) {
         logger.error({ err: error, part: piece.name }, "stopping a part failed");
       }
     }
-    started.length = 0;
   };
 
   try {
     const database = options.database ?? (await openDatabase(config));
-    if (options.database === undefined) started.push({ name: "database", stop: () => database.close() });
-    logger.info({ database: database.kind }, "database open");
+    if (options.database === undefined) stack.push({ name: "database", stop: () => database.close() });
+    logger.info({ database: database.kind, instance_id: instanceId }, "database open");
     if (options.migrate ?? true) {
       await runMigrations(database);
       logger.info("migrations applied");
     }
     const db = database.db;
     const metrics = new ServiceMetrics();
+    const runtime = new ObservedPoolRuntime(logger, metrics, options.pool);
 
-    const runtime = new ObservedPoolRuntime(logger, {
-      ...options.pool,
-      pool: { ...options.pool?.pool },
+    const webhooks = new WebhookWorker({
+      db,
+      secretKey: config.secretKey,
+      retryScheduleMs: config.webhookRetryScheduleMs,
+      allowPrivate: config.webhookAllowPrivate,
+      logger,
+      instanceId,
+      pollIntervalMs: options.webhookPollIntervalMs,
     });
-    started.push({ name: "smpp sessions", stop: () => runtime.close() });
+    webhooks.start();
+    stack.push({ name: "webhook worker", stop: () => webhooks.stop() });
+    provideWebhookWake(db, () => webhooks.wake());
+
+    const inbound = new InboundProcessor(db, runtime, { logger });
+    const inboundSweeper = new InboundSweeper(db, {
+      incompleteAfterMs: config.inboundReassemblyTimeoutMs,
+      logger,
+    });
+    inboundSweeper.start();
+    stack.push({ name: "inbound", stop: () => Promise.all([inbound.close(), inboundSweeper.stop()]) });
+
+    const receipts = new ReceiptProcessor({ db, upstreams: runtime, logger });
+    receipts.start();
+    stack.push({ name: "receipts", stop: () => receipts.stop() });
+
+    // Receipts and inbound SMS commit outbox events: the worker is woken rather than left to its poll.
+    runtime.setReceiptHandler(wakingAfter(receipts, () => webhooks.wake()));
+    runtime.setInboundHandler(wakingAfter(inbound, () => webhooks.wake()));
+    const upstreamCount = await loadUpstreamsIntoRuntime(db, config.secretKey, runtime);
+    logger.info({ upstreams: upstreamCount }, "upstreams loaded");
+    stack.push({ name: "smpp sessions", stop: () => runtime.close() });
+
+    const dispatcher = new Dispatcher({
+      ...options.dispatcher,
+      db,
+      runtime: runtime.dispatchView(),
+      instanceId,
+      logger,
+    });
+    await dispatcher.start();
+    stack.push({ name: "dispatcher", stop: () => dispatcher.stop() });
 
     const messages = new CountingMessageService(metrics, {
       db,
+      sink: dispatcher,
+      instanceId,
+      leaseMs: options.dispatcher?.leaseMs ?? DEFAULT_LEASE_MS,
       groupCommit: options.groupCommit,
       logger,
     });
-    started.push({ name: "accept queue", stop: () => messages.close() });
+    stack.push({ name: "accept queue", stop: () => messages.close() });
 
-    const queueDepth = cachedFor(5_000, async () => {
+    const eventCounters = new EventLogCounters(db, metrics, { settleMs: options.metricsSettleMs });
+    await eventCounters.start();
+    const cacheMs = options.metricsCacheMs ?? 5_000;
+    const queueDepth = cachedFor(cacheMs, async () => {
       const rows = await queryRows<{ n: number }>(
         db,
         sql`SELECT count(*)::int AS n FROM webhook_deliveries WHERE status IN ('pending', 'failed')`,
       );
       return rows[0]?.n ?? 0;
     });
-    metrics.setSources({ upstreams: () => runtime.snapshots(), webhookQueueDepth: queueDepth });
+    const refreshCounters = cachedFor(cacheMs, () => eventCounters.refresh());
+    metrics.setSources({
+      upstreams: () => runtime.snapshots(),
+      webhookQueueDepth: queueDepth,
+      refresh: () =>
+        refreshCounters().catch((error: unknown) => {
+          logger.warn({ err: error }, "metrics: reading the event log failed");
+        }),
+    });
 
-    for (const upstream of await loadUpstreamConfigs(db, config.secretKey)) await runtime.apply(upstream);
-
+    provideMetrics(db, metrics);
     const app = createApp({ db, config, upstreamRuntime: runtime, logger, messages });
-    const front = new HttpFront({ app, logger, metrics, drainingResponse: drainingResponse });
-    const server = createAdaptorServer({ fetch: front.fetch });
+    const front = new HttpFront({ app, logger, metrics, drainingResponse });
+    // An HTTP/1.1 server: no `createServer` option is passed (the union type covers HTTP/2 too).
+    const server = createAdaptorServer({ fetch: front.fetch }) as Server;
     await listen(server, config.port, config.host);
     const address = server.address() as AddressInfo;
     const url = `http://${urlHost(config.host)}:${address.port}`;
-    started.push({
+    stack.push({
       name: "http server",
-      stop: () =>
-        new Promise<void>((resolve) => {
-          server.close(() => resolve());
-          // Keep-alive connections with no request would hold close() open forever.
-          if ("closeIdleConnections" in server) server.closeIdleConnections();
-        }),
+      stop: async () => {
+        // New requests get 503 while the listener stays open (a balancer moves on; a client retries),
+        // requests in progress finish, then the listener and every connection close.
+        front.drain();
+        if (!(await within(front.idle(), shutdownTimeoutMs))) {
+          logger.warn({ in_flight_requests: front.inFlight }, "requests still in progress at the deadline");
+        }
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        // A connection still writing its last response gets a moment; then everything is cut.
+        await within(closed, 1_000);
+        server.closeAllConnections();
+        await closed;
+      },
     });
     logger.info({ url, host: config.host, port: address.port }, "listening");
     options.onListening?.(url);
@@ -166,12 +270,7 @@ export async function startService(
     const stop = (reason = "stop requested"): Promise<void> => {
       stopping ??= (async () => {
         logger.info({ reason, in_flight_requests: front.inFlight }, "shutting down");
-        front.drain();
-        if (!(await within(front.idle(), shutdownTimeoutMs))) {
-          logger.warn({ in_flight_requests: front.inFlight }, "requests still in progress at the deadline");
-        }
         await stopAll();
-        if ("closeAllConnections" in server) server.closeAllConnections();
         logger.info("stopped");
         await flushLogger(logger);
         markStopped();
@@ -183,10 +282,15 @@ export async function startService(
       url,
       port: address.port,
       config,
+      instanceId,
       database,
       db,
       runtime,
       messages,
+      dispatcher,
+      receipts,
+      inbound,
+      webhooks,
       metrics,
       logger,
       app,
@@ -197,6 +301,20 @@ export async function startService(
     await stopAll();
     throw error;
   }
+}
+
+/** The dispatcher's default lease (DispatcherOptions.leaseMs); the accept hand-off must lease alike. */
+const DEFAULT_LEASE_MS = 30_000;
+
+/** `handler`, calling `after` once each PDU it took has been answered (its rows committed). */
+function wakingAfter(handler: InboundPduHandler, after: () => void): InboundPduHandler {
+  return {
+    handle: async (upstreamId, pdu, sessionId) => {
+      const status = await handler.handle(upstreamId, pdu, sessionId);
+      if (status === 0) after();
+      return status;
+    },
+  };
 }
 
 /**
@@ -238,57 +356,6 @@ function drainingResponse(requestId: string): Response {
   });
 }
 
-/**
- * The pool runtime plus what operations need of it: the upstreams it runs (for the scrape-time
- * gauges) and a log line per session state change.
- */
-class ObservedPoolRuntime extends PoolRuntime {
-  private readonly names: Map<string, { name: string; window: number }>;
-
-  constructor(logger: Logger, options: ConstructorParameters<typeof PoolRuntime>[0] = {}) {
-    const names = new Map<string, { name: string; window: number }>();
-    super({
-      ...options,
-      pool: {
-        ...options.pool,
-        onSessionState: (sessionId, state, lastError) => {
-          options.pool?.onSessionState?.(sessionId, state, lastError);
-          const upstreamId = sessionId.slice(0, sessionId.lastIndexOf("#"));
-          const fields = {
-            upstream_id: upstreamId,
-            upstream: names.get(upstreamId)?.name,
-            session: sessionId,
-            state,
-            ...(lastError !== undefined && { error: lastError.message }),
-          };
-          if (lastError !== undefined && state !== "bound") logger.warn(fields, "smpp session state");
-          else logger.info(fields, "smpp session state");
-        },
-      },
-    });
-    this.names = names;
-  }
-
-  override async apply(upstream: UpstreamConfig): Promise<void> {
-    this.names.set(upstream.id, { name: upstream.name, window: upstream.window });
-    await super.apply(upstream);
-  }
-
-  override async remove(id: string): Promise<void> {
-    this.names.delete(id);
-    await super.remove(id);
-  }
-
-  /** The name of a running upstream; undefined when unknown. */
-  nameOf(id: string): string | undefined {
-    return this.names.get(id)?.name;
-  }
-
-  *snapshots(): Iterable<{ name: string; window: number; sessions: ReturnType<PoolRuntime["sessions"]> }> {
-    for (const [id, { name, window }] of this.names) yield { name, window, sessions: this.sessions(id) };
-  }
-}
-
 /** The messages service, counting what it accepts (fresh 202s, not idempotent replays). */
 class CountingMessageService extends MessageService {
   constructor(
@@ -311,7 +378,7 @@ class CountingMessageService extends MessageService {
   }
 }
 
-function listen(server: ReturnType<typeof createAdaptorServer>, port: number, host: string): Promise<void> {
+function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const onError = (error: Error) => reject(error);
     server.once("error", onError);

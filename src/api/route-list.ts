@@ -23,6 +23,7 @@ import { registerUpstreamSessions } from "./routes/admin/upstreams/sessions.js";
 import { registerUpdateUpstream } from "./routes/admin/upstreams/update.js";
 import { registerDocs } from "./routes/ops/docs.js";
 import { registerHealthz } from "./routes/ops/healthz.js";
+import { registerMetrics } from "./routes/ops/metrics.js";
 import { registerOpenApiJson } from "./routes/ops/openapi-json.js";
 import { registerReadyz } from "./routes/ops/readyz.js";
 import { INBOUND_ROUTES } from "./routes/v1/inbound/index.js";
@@ -39,6 +40,7 @@ export const ROUTES: ReadonlyArray<(app: App) => unknown> = [
   registerReadyz,
   registerOpenApiJson,
   registerDocs,
+  registerMetrics,
   // Customer: each area keeps its own explicit list beside its routes
   ...MESSAGE_ROUTES,
   ...INBOUND_ROUTES,

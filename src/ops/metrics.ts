@@ -33,13 +33,15 @@ export interface MetricsSources {
   upstreams(): Iterable<UpstreamSnapshot>;
   /** Webhook deliveries waiting for an attempt (pending or failed-and-rescheduled); may be cached. */
   webhookQueueDepth?(): Promise<number>;
+  /** Brings counters read from elsewhere up to date; awaited before each exposition. Must not throw. */
+  refresh?(): Promise<void>;
 }
 
 /** How a message left our hands, for the outcome counters. */
 export type MessageOutcome = "delivered" | "undelivered" | "failed";
 
-/** The outcome of one webhook delivery attempt. */
-export type WebhookAttemptOutcome = "succeeded" | "failed" | "dead" | "disabled";
+/** The outcome of one webhook delivery attempt: a 2xx, another status, or no response at all. */
+export type WebhookAttemptOutcome = "succeeded" | "failed" | "error";
 
 /** Latency buckets for a submit_sm round trip, in seconds (1 ms to 10 s, the default response timeout). */
 const SUBMIT_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -179,7 +181,8 @@ export class ServiceMetrics {
   }
 
   /** The Prometheus text exposition of everything. */
-  render(): Promise<string> {
+  async render(): Promise<string> {
+    await this.sources.refresh?.();
     return this.registry.metrics();
   }
 
@@ -204,8 +207,8 @@ export class ServiceMetrics {
     this.submitLatency.observe({ upstream }, seconds);
   }
 
-  webhookAttempt(outcome: WebhookAttemptOutcome | string): void {
-    this.webhookAttempts.inc({ outcome });
+  webhookAttempt(outcome: WebhookAttemptOutcome, count = 1): void {
+    this.webhookAttempts.inc({ outcome }, count);
   }
 }
 
