@@ -1,15 +1,19 @@
 /**
- * `smpp-bridge serve`: the production service (DESIGN.md §4). Reads the environment, starts the
- * service and runs until SIGTERM or SIGINT, then stops gracefully and exits 0.
+ * `smpp-bridge serve` (what `npm start` runs): reads the environment, starts the service and runs until
+ * SIGTERM or SIGINT, then stops gracefully and exits 0. Without DATABASE_URL it also runs the first-run
+ * demo around the service (src/demo: simulator, webhook receiver, demo data, banner).
  */
 import { type Config, ConfigError, loadConfig } from "../config.js";
+import { type DemoEnvironment, prepareDemo } from "../demo/index.js";
 import { createLogger, flushLogger } from "../log.js";
 import { runUntilSignalled, type StartServiceOptions, startService } from "../main.js";
 
 export const SERVE_HELP = `Usage: smpp-bridge serve [--port <n>] [--host <address>]
 
 Runs the HTTP API, the dispatcher and the SMPP sessions until SIGTERM or SIGINT (a second signal
-exits at once). Migrations are applied at start. Configuration comes from the environment:
+exits at once). Migrations are applied at start. Without DATABASE_URL it also starts the built-in
+SMSC simulator with a demo upstream, account, API key and webhook receiver, and prints a banner with
+a ready-to-paste curl. Configuration comes from the environment:
 
   PORT                    HTTP port (default 8080)
   HOST                    bind address (default 127.0.0.1)
@@ -106,14 +110,27 @@ export async function runServeCommand(
 
   const logger = createLogger({ level: config.logLevel });
   let code: number;
+  // Without DATABASE_URL: the first-run demo (simulator, webhook receiver, demo data, banner).
+  let demo: DemoEnvironment | undefined;
   try {
-    const service = await startService(config, { ...options, logger });
+    demo = await prepareDemo(config, { logger });
+    const service = await startService(demo?.config ?? config, { ...options, logger });
+    if (demo !== undefined) {
+      try {
+        await demo.run(service.url);
+      } catch (error) {
+        logger.error({ err: error }, "the demo could not be set up; the service runs without it");
+      }
+    }
     code = await runUntilSignalled(service);
   } catch (error) {
     logger.fatal({ err: error }, "the service could not start");
     await flushLogger(logger);
+    await demo?.close();
     return 1;
   }
+  // After the service: its sessions unbind from the demo simulator before the simulator goes.
+  await demo?.close();
   // Everything is closed; should a stray handle keep the loop alive, do not hang the supervisor.
   setTimeout(() => process.exit(code), 2_000).unref();
   return code;
