@@ -36,6 +36,8 @@ export function parseRetryAfter(value: string | undefined, now: number = Date.no
   if (value === undefined) return null;
   const text = value.trim();
   if (/^\d+$/.test(text)) return Number(text) * 1000;
+  // An HTTP date names its day and month ("Fri, 31 Jan 2025 12:00:00 GMT"); Date.parse alone takes "-5".
+  if (!/^[A-Za-z]{3}, /.test(text)) return null;
   const at = Date.parse(text);
   if (Number.isNaN(at)) return null;
   return Math.max(0, at - now);

@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { GateScheduler } from "../../../../src/core/webhooks/worker/gates.js";
+
+describe("GateScheduler", () => {
+  it("caps each gate at its concurrency and takes gates in turn", () => {
+    const gates = new GateScheduler<string>(2);
+    for (let i = 0; i < 5; i++) gates.add("slow", `s${i}`);
+    for (let i = 0; i < 3; i++) gates.add("fast", `f${i}`);
+    const started: string[] = [];
+    for (let next = gates.next(); next !== undefined; next = gates.next()) started.push(next.item);
+    expect(started).toEqual(["s0", "f0", "s1", "f1"]);
+    expect(gates.size).toBe(8);
+    expect(gates.fullGates(5).sort()).toEqual(["slow"]);
+  });
+
+  it("hands a freed slot to the gate that finished, and forgets empty gates", () => {
+    const gates = new GateScheduler<string>(1);
+    gates.add("a", "a0");
+    gates.add("a", "a1");
+    const first = gates.next();
+    expect(first?.item).toBe("a0");
+    expect(gates.next()).toBeUndefined();
+    if (first === undefined) throw new Error("no item");
+    gates.done(first.gate);
+    const second = gates.next();
+    expect(second?.item).toBe("a1");
+    if (second === undefined) throw new Error("no item");
+    gates.done(second.gate);
+    expect(gates.size).toBe(0);
+    expect(gates.fullGates(1)).toEqual([]);
+  });
+
+  it("drops what a gate has queued (not what it is sending)", () => {
+    const gates = new GateScheduler<string>(1);
+    for (const item of ["x0", "x1", "x2"]) gates.add("x", item);
+    gates.add("y", "y0");
+    expect(gates.next()?.item).toBe("x0");
+    expect(gates.dropQueued("x")).toEqual(["x1", "x2"]);
+    expect(gates.next()?.item).toBe("y0");
+    expect(gates.next()).toBeUndefined();
+    expect(gates.size).toBe(2);
+    expect(gates.dropAllQueued()).toEqual([]);
+  });
+});
