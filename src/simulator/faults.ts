@@ -83,10 +83,14 @@ export class RateLimiter {
     this.at = now;
   }
 
+  /**
+   * Changes the rate. Switched on (from 0) it starts full, like a new limiter: a sender that keeps
+   * to the rate is never throttled, from the first second on.
+   */
   setRate(rate: number, now: number): void {
     if (rate === this.rate) return;
+    this.tokens = this.rate <= 0 ? rate : Math.min(this.tokens, rate);
     this.rate = rate;
-    this.tokens = Math.min(this.tokens, rate);
     this.at = now;
   }
 

@@ -11,12 +11,17 @@ describe("RateLimiter", () => {
     expect(limiter.take(200)).toBe(false);
   });
 
-  test("rate 0 never limits and a changed rate applies", () => {
+  test("rate 0 never limits; switched on it starts full; a lower rate caps what is held", () => {
     const limiter = new RateLimiter(0, 0);
     for (let i = 0; i < 100; i++) expect(limiter.take(0)).toBe(true);
-    limiter.setRate(1, 0);
+    limiter.setRate(2, 0);
+    expect(limiter.take(0)).toBe(true);
+    expect(limiter.take(0)).toBe(true);
     expect(limiter.take(0)).toBe(false);
-    expect(limiter.take(1000)).toBe(true);
+    expect(limiter.take(500)).toBe(true);
+    limiter.setRate(1, 500);
+    expect(limiter.take(500)).toBe(false);
+    expect(limiter.take(1500)).toBe(true);
   });
 });
 
