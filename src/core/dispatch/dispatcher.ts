@@ -112,7 +112,6 @@ export class Dispatcher implements MessageSink {
   private running = false;
   private stopping = false;
   private polling = false;
-  private pollAgain = false;
   private pollTimer: NodeJS.Timeout | undefined;
   private renewTimer: NodeJS.Timeout | undefined;
   private idleWaiters: Array<() => void> = [];
@@ -212,11 +211,9 @@ export class Dispatcher implements MessageSink {
 
   /** One poll now (the timer calls it too); resolves with the number of messages claimed. */
   async poll(): Promise<number> {
-    if (!this.running) return 0;
-    if (this.polling) {
-      this.pollAgain = true;
-      return 0;
-    }
+    // One poll at a time; a tick that finds one running is skipped (a slow database must not turn
+    // the timer into back-to-back polls).
+    if (!this.running || this.polling) return 0;
     // In-memory work first: the poller only fills the slots the hand-over leaves free.
     const free = this.concurrency - this.active - (this.queue.length - this.queueHead);
     if (free <= 0) return 0;
@@ -243,10 +240,8 @@ export class Dispatcher implements MessageSink {
     } finally {
       this.polling = false;
     }
-    if (this.running && (claimed.length === limit || this.pollAgain)) {
-      this.pollAgain = false;
-      setImmediate(() => void this.poll());
-    }
+    // A full batch: more is probably due, so the next poll does not wait for the timer.
+    if (this.running && claimed.length === limit) setImmediate(() => void this.poll());
     return claimed.length;
   }
 

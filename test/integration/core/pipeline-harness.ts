@@ -24,7 +24,7 @@ export interface PipelineOptions {
   simulator?: SimulatorOptions;
   /** Upstream settings over the defaults (the simulator's address, 1 session, window 10). */
   upstream?: Partial<UpstreamInput>;
-  /** Dispatcher settings over fast test defaults (polls every 50 ms, back-off from 50 ms). */
+  /** Dispatcher settings over fast test defaults (polls every 200 ms, back-off from 50 ms). */
   dispatcher?: Partial<Omit<DispatcherOptions, "db" | "runtime" | "instanceId">>;
   /** Default "instance-a". */
   instanceId?: string;
@@ -77,7 +77,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       password: "pw",
       sessions: 1,
       window: 10,
-      responseTimeout: 10,
+      responseTimeout: 30,
       ...options.upstream,
     },
   );
@@ -89,14 +89,14 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     db,
     runtime,
     instanceId,
-    pollIntervalMs: 50,
+    pollIntervalMs: 200,
     routeRefreshMs: 0,
     drainTimeoutMs: 3000,
     retry: { backoffBaseMs: 50, backoffMaxMs: 500, jitter: 0 },
     results: { failureBackoffMs: 50 },
     ...options.dispatcher,
   });
-  const receipts = new ReceiptProcessor({ db, upstreams: runtime, sweeper: { intervalMs: 100 } });
+  const receipts = new ReceiptProcessor({ db, upstreams: runtime, sweeper: { intervalMs: 500 } });
   runtime.setReceiptHandler(receipts);
   receipts.start();
   const service = new MessageService({

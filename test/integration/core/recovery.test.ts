@@ -1,0 +1,133 @@
+/**
+ * The poller as the recovery and scheduling path: work leased by a dead instance is taken once the lease
+ * ran out and a live lease is left alone; scheduled messages wait for their time; a message canceled
+ * while queued is never submitted; stop() lets submits in flight finish.
+ */
+import { eq, sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { MessageService } from "../../../src/core/messages/service.js";
+import type { AcceptedMessage, MessageSink } from "../../../src/core/messages/sink.js";
+import { messages } from "../../../src/db/schema.js";
+import { messageRow, type Pipeline, sleep, startPipeline, TO, until } from "./pipeline-harness.js";
+
+/** A sink that keeps what it is handed (an instance that accepted and then died, or is slow). */
+class HoldingSink implements MessageSink {
+  readonly items: AcceptedMessage[] = [];
+  enqueue(items: AcceptedMessage[]): void {
+    this.items.push(...items);
+  }
+}
+
+let p: Pipeline;
+beforeAll(async () => {
+  p = await startPipeline({ instanceId: "live-instance" });
+});
+afterAll(async () => {
+  await p?.close();
+});
+
+/** A MessageService of another instance, handing its messages to nobody. */
+function otherInstance(instanceId: string, leaseMs: number) {
+  const sink = new HoldingSink();
+  const service = new MessageService({ db: p.database.db, sink, instanceId, leaseMs });
+  return {
+    sink,
+    service,
+    send: async (text: string) => (await service.send(p.accountId, { to: TO, text })).body,
+  };
+}
+
+describe("orphaned work", () => {
+  test("messages leased by a dead instance are taken after the lease expires, not before", async () => {
+    const dead = otherInstance("dead-instance", 6000);
+    const accepted = await Promise.all([dead.send("orphan 1"), dead.send("orphan 2")]);
+    await dead.service.close();
+    const leases = await Promise.all(accepted.map((m) => messageRow(p, m.id)));
+    for (const row of leases) expect(row.leaseOwner).toBe("dead-instance");
+    const firstExpiry = Math.min(...leases.map((r) => r.leaseExpiresAt?.getTime() ?? 0));
+    await p.dispatcher.poll();
+    const polledAt = Date.now();
+    const after = await Promise.all(accepted.map((m) => messageRow(p, m.id)));
+    expect(polledAt).toBeLessThan(firstExpiry); // else this machine is too slow for the check below
+    for (const row of after) {
+      expect(row.status).toBe("queued");
+      expect(row.leaseOwner).toBe("dead-instance");
+      expect(row.attempts).toBe(0);
+    }
+    for (const m of accepted) {
+      const done = await p.waitFor(m.id, ["delivered"], 30_000);
+      expect(done.parts[0]?.status).toBe("delivered");
+      const row = await messageRow(p, m.id);
+      expect(row.attempts).toBe(1);
+      expect(new Date(done.submitted_at ?? 0).getTime()).toBeGreaterThanOrEqual(firstExpiry - 50);
+    }
+  }, 60_000);
+
+  test("a message left `sending` by a dead instance is sent again once its lease ran out", async () => {
+    const dead = otherInstance("dead-instance-2", 60_000);
+    const accepted = await dead.send("died mid-send");
+    await dead.service.close();
+    await p.database.db
+      .update(messages)
+      .set({
+        status: "sending",
+        attempts: 1,
+        leaseOwner: "dead-instance-2",
+        leaseExpiresAt: sql`now() - interval '1 second'`,
+      })
+      .where(eq(messages.id, accepted.id));
+    const done = await p.waitFor(accepted.id, ["delivered"], 20_000);
+    expect(done.status).toBe("delivered");
+    expect((await messageRow(p, accepted.id)).attempts).toBe(2);
+  });
+
+  test("a live lease of another instance is not stolen", async () => {
+    const other = otherInstance("busy-instance", 3_600_000);
+    const accepted = await other.send("held elsewhere");
+    await other.service.close();
+    for (let i = 0; i < 5; i++) {
+      await p.dispatcher.poll();
+      await sleep(60);
+    }
+    const row = await messageRow(p, accepted.id);
+    expect(row.status).toBe("queued");
+    expect(row.leaseOwner).toBe("busy-instance");
+    expect(row.attempts).toBe(0);
+    expect(p.sim.submits.list().some((s) => s.text === "held elsewhere")).toBe(false);
+    await p.service.cancel(p.accountId, accepted.id);
+  });
+});
+
+describe("scheduling and cancel", () => {
+  test("a message canceled while queued is never submitted, even when handed over afterwards", async () => {
+    const held = new HoldingSink();
+    const service = new MessageService({
+      db: p.database.db,
+      sink: held,
+      instanceId: "live-instance",
+      leaseMs: 30_000,
+    });
+    const accepted = (await service.send(p.accountId, { to: TO, text: "cancel me" })).body;
+    await service.close();
+    const canceled = await p.service.cancel(p.accountId, accepted.id);
+    expect(canceled.status).toBe("canceled");
+    const skippedBefore = p.dispatcher.stats.skipped;
+    p.dispatcher.enqueue(held.items);
+    await until(() => p.dispatcher.stats.skipped > skippedBefore, "the canceled message skipped");
+    await p.dispatcher.poll();
+    expect((await p.get(accepted.id)).status).toBe("canceled");
+    expect(p.sim.submits.list().some((s) => s.text === "cancel me")).toBe(false);
+  });
+
+  test("a scheduled message waits for send_at, then is sent by the poller", async () => {
+    const sendAt = new Date(Date.now() + 1500);
+    const accepted = await p.send({ text: "later", send_at: sendAt.toISOString() });
+    expect(accepted.status).toBe("scheduled");
+    await p.dispatcher.poll();
+    expect((await p.get(accepted.id)).status).toBe("scheduled");
+    const done = await p.waitFor(accepted.id, ["delivered"], 20_000);
+    const record = p.sim.submits.list().find((s) => s.text === "later");
+    expect(record?.receivedAt).toBeGreaterThanOrEqual(sendAt.getTime() - 50);
+    expect(new Date(done.submitted_at ?? 0).getTime()).toBeGreaterThanOrEqual(sendAt.getTime() - 50);
+  });
+});
