@@ -7,6 +7,7 @@ import { registerUpdateAccount } from "./routes/admin/accounts/update.js";
 import { registerCreateApiKey } from "./routes/admin/api-keys/create.js";
 import { registerListApiKeys } from "./routes/admin/api-keys/list.js";
 import { registerRevokeApiKey } from "./routes/admin/api-keys/revoke.js";
+import { registerAdminListInbound } from "./routes/admin/inbound/list.js";
 import { registerCreateNumber } from "./routes/admin/numbers/create.js";
 import { registerDeleteNumber } from "./routes/admin/numbers/delete.js";
 import { registerListNumbers } from "./routes/admin/numbers/list.js";
@@ -70,6 +71,8 @@ export const ROUTES: ReadonlyArray<(app: App) => unknown> = [
   registerCreateNumber,
   registerListNumbers,
   registerDeleteNumber,
+  // Admin: inbound SMS (also those to no known number)
+  registerAdminListInbound,
 ];
 
 export function registerRoutes(app: App): void {

@@ -228,6 +228,18 @@ export class Simulator {
     return { parts: bodies.length, systemId };
   }
 
+  /**
+   * Queues deliver_sm bodies exactly as given, like {@link injectMo} does its own: for inbound SMS a
+   * text cannot describe (binary data, segments shuffled or repeated, hand-made headers).
+   */
+  injectDeliverSm(bodies: readonly PduOf<"deliver_sm">[], systemId?: string): MoResult {
+    const only = this.options.accounts.length === 1 ? this.options.accounts[0] : undefined;
+    const target = systemId ?? only?.systemId ?? ANY_SYSTEM_ID;
+    this.counters.moInjected += bodies.length;
+    for (const body of bodies) this.queue.enqueue(target, "mo", body);
+    return { parts: bodies.length, systemId: target };
+  }
+
   /** Counters and gauges. */
   stats(): SimulatorStats {
     let bound = 0;

@@ -1,0 +1,184 @@
+/**
+ * Inbound SMS in, stored, then acknowledged (DESIGN.md §2). The PoolRuntime hands every deliver_sm /
+ * data_sm that is not a receipt to {@link InboundProcessor.handle}; PDUs arriving together from every
+ * session gather into batches, one transaction stores a batch, and only after its COMMIT is each PDU
+ * answered ESME_ROK. When the database cannot take it the answer is ESME_RX_T_APPN, so the SMSC keeps
+ * the SMS and delivers it again later.
+ *
+ * A segment of a concatenated SMS is stored as a row of its own (inbound_parts); the transaction that
+ * stores the last missing one joins the set into one inbound message. Nothing is held in memory between
+ * PDUs, so a restart between segments loses nothing, and segments may arrive on any session or instance.
+ */
+
+import type { Logger } from "pino";
+import type { Database, Executor } from "../../db/client.js";
+import type { InboundPdu } from "../../smpp/net/types.js";
+import { CommandStatus } from "../../smpp/status.js";
+import { Batcher } from "../dispatch/batcher.js";
+import { withConflictRetry } from "../dispatch/conflict-retry.js";
+import { newId } from "../ids.js";
+import { isDatabaseUnavailable } from "../service-errors.js";
+import type { Dcs0Charset } from "../upstream-runtime.js";
+import type { InboundPduHandler } from "../upstream-runtime-pools.js";
+import { type DecodedInbound, decodeInbound } from "./decode.js";
+import { assembleGroups, type InboundToRecord, recordInbound } from "./record.js";
+import {
+  groupKey,
+  loadPendingParts,
+  lockGroups,
+  type NewPart,
+  type PartGroup,
+  upsertParts,
+} from "./statements.js";
+
+/** Where the processor reads an upstream's DCS 0 charset (the PoolRuntime satisfies it). */
+export interface InboundUpstreams {
+  get(upstreamId: string): { readonly config: { readonly dcs0_charset: Dcs0Charset } } | undefined;
+}
+
+export interface InboundProcessorOptions {
+  /** Most PDUs stored per transaction. Default 500. */
+  maxBatch?: number;
+  /** Transactions storing inbound SMS at once. Default 2. */
+  maxConcurrent?: number;
+  /**
+   * How long a segment identical to one already joined into a message counts as a repeat of it (the
+   * SMSC sending again what we acknowledged, e.g. after a lost deliver_sm_resp) rather than a new SMS
+   * that reuses the reference; ms. Default 3_600_000 (1 h).
+   */
+  repeatWindowMs?: number;
+  logger?: Logger | undefined;
+}
+
+export interface InboundProcessorStats {
+  /** PDUs stored and acknowledged (whole SMS and segments). */
+  stored: number;
+  /** Inbound messages created (whole SMS, and sets completed by a segment). */
+  messages: number;
+  /** PDUs answered ESME_RX_T_APPN because they could not be stored. */
+  refused: number;
+  /** Transactions committed. */
+  batches: number;
+}
+
+interface Pending {
+  upstreamId: string;
+  decoded: DecodedInbound;
+  resolve: (status: number) => void;
+}
+
+export class InboundProcessor implements InboundPduHandler {
+  private readonly batcher: Batcher<Pending>;
+  private readonly counters: InboundProcessorStats = { stored: 0, messages: 0, refused: 0, batches: 0 };
+  private readonly repeatWindowSeconds: number;
+  private closed = false;
+
+  constructor(
+    private readonly db: Database,
+    private readonly upstreams: InboundUpstreams,
+    private readonly options: InboundProcessorOptions = {},
+  ) {
+    this.repeatWindowSeconds = (options.repeatWindowMs ?? 3_600_000) / 1000;
+    this.batcher = new Batcher((items) => this.flush(items), {
+      maxBatch: options.maxBatch ?? 500,
+      maxConcurrent: options.maxConcurrent ?? 2,
+    });
+  }
+
+  get stats(): Readonly<InboundProcessorStats> {
+    return { ...this.counters };
+  }
+
+  /** The runtime's inbound handler: resolves with the response's command_status once stored (or not). */
+  handle(upstreamId: string, pdu: InboundPdu, _sessionId?: string): Promise<number> {
+    if (this.closed) return Promise.resolve(CommandStatus.ESME_RX_T_APPN);
+    const dcs0 = this.upstreams.get(upstreamId)?.config.dcs0_charset ?? "gsm7";
+    const decoded = decodeInbound(pdu, dcs0);
+    return new Promise<number>((resolve) => {
+      this.batcher.add({ upstreamId, decoded, resolve });
+    });
+  }
+
+  /** Stops taking PDUs (later ones are answered ESME_RX_T_APPN) and stores what is queued. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.batcher.drain();
+  }
+
+  private async flush(items: Pending[]): Promise<void> {
+    try {
+      await this.storeAll(items);
+      return;
+    } catch (error) {
+      if (items.length === 1 || isDatabaseUnavailable(error)) {
+        this.refuse(items, error);
+        return;
+      }
+    }
+    // Something in the batch, not the database, failed: store the PDUs one by one so that only the one
+    // that cannot be stored is refused (and retried by the SMSC), not its neighbours.
+    for (const item of items) {
+      try {
+        await this.storeAll([item]);
+      } catch (error) {
+        this.refuse([item], error);
+      }
+    }
+  }
+
+  private async storeAll(items: Pending[]): Promise<void> {
+    const created = await withConflictRetry(() => this.db.transaction((tx) => this.store(tx, items)));
+    this.counters.batches++;
+    this.counters.stored += items.length;
+    this.counters.messages += created;
+    for (const item of items) item.resolve(CommandStatus.ESME_ROK);
+  }
+
+  private refuse(items: Pending[], error: unknown): void {
+    this.counters.refused += items.length;
+    this.options.logger?.error({ err: error, pdus: items.length }, "storing inbound SMS failed");
+    for (const item of items) item.resolve(CommandStatus.ESME_RX_T_APPN);
+  }
+
+  /** Stores one batch; returns how many inbound messages it created. */
+  private async store(tx: Executor, items: Pending[]): Promise<number> {
+    const records: InboundToRecord[] = [];
+    // One row per part key: a repeat inside the batch is a repeat like any other.
+    const parts = new Map<string, NewPart>();
+    for (const { upstreamId, decoded: d } of items) {
+      if (d.kind === "single") {
+        records.push({
+          message: {
+            id: newId("inb"),
+            upstreamId,
+            from: d.from,
+            to: d.to,
+            text: d.text,
+            encoding: d.encoding,
+            dataCoding: d.dataCoding,
+            segments: 1,
+            incomplete: false,
+            receivedAt: null,
+          },
+          partIds: [],
+        });
+        continue;
+      }
+      const group: PartGroup = { upstreamId, source: d.from, destination: d.to, ref: d.ref, total: d.total };
+      const key = `${groupKey(group)}\u0000${d.seq}`;
+      if (!parts.has(key)) {
+        parts.set(key, { ...group, id: newId("inp"), seq: d.seq, data: d.data, dataCoding: d.dataCoding });
+      }
+    }
+    if (parts.size > 0) {
+      const groups = new Map<string, PartGroup>();
+      for (const p of parts.values()) groups.set(groupKey(p), p);
+      await lockGroups(tx, [...groups.values()]);
+      await upsertParts(tx, [...parts.values()], this.repeatWindowSeconds);
+      const pending = await loadPendingParts(tx, [...groups.values()]);
+      records.push(...assembleGroups(pending, { incomplete: false }));
+    }
+    await recordInbound(tx, records, this.options.logger);
+    return records.length;
+  }
+}

@@ -1,0 +1,104 @@
+/**
+ * Surfaces concatenated inbound SMS whose set never completed: once a segment has waited
+ * `incompleteAfterMs`, the segments that did arrive become one inbound message flagged `incomplete`
+ * (and its `inbound.received` event), so a lost segment does not hide the rest forever. Runs on every
+ * instance; the group locks the processor takes keep two instances (or a late segment) from surfacing
+ * or completing the same set twice.
+ */
+
+import type { Logger } from "pino";
+import type { Database, Transaction } from "../../db/client.js";
+import { withConflictRetry } from "../dispatch/conflict-retry.js";
+import { assembleGroups, recordInbound } from "./record.js";
+import { findDueGroups, loadPendingParts, lockGroups } from "./statements.js";
+
+export interface InboundSweeperOptions {
+  /** How long a segment waits for its siblings before its set is surfaced incomplete; ms. Default 86_400_000 (24 h). */
+  incompleteAfterMs?: number;
+  /** Pause between sweeps; ms. Default 60_000. */
+  intervalMs?: number;
+  /** Most sets surfaced per transaction; a sweep runs transactions until none is due. Default 100. */
+  batchSize?: number;
+  logger?: Logger | undefined;
+}
+
+export class InboundSweeper {
+  private readonly incompleteAfterSeconds: number;
+  private readonly intervalMs: number;
+  private readonly batchSize: number;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = true;
+
+  constructor(
+    private readonly db: Database,
+    private readonly options: InboundSweeperOptions = {},
+  ) {
+    this.incompleteAfterSeconds = (options.incompleteAfterMs ?? 86_400_000) / 1000;
+    this.intervalMs = Math.max(1, options.intervalMs ?? 60_000);
+    this.batchSize = Math.max(1, options.batchSize ?? 100);
+  }
+
+  /** Sweeps now and then every `intervalMs` until {@link stop}. */
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  /** Stops the timer and waits for a running sweep to finish. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== undefined) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** One sweep: surfaces every due set; returns how many inbound messages it created. */
+  async sweepOnce(): Promise<number> {
+    let created = 0;
+    // Bounded: each round surfaces its groups (their parts leave the pending index) or finds none due.
+    for (let round = 0; round < 1000; round++) {
+      const n = await withConflictRetry(() => this.db.transaction((tx) => this.sweepBatch(tx)));
+      created += n.created;
+      if (n.groups < this.batchSize) break;
+    }
+    return created;
+  }
+
+  private async sweepBatch(tx: Transaction): Promise<{ groups: number; created: number }> {
+    const due = await findDueGroups(tx, this.incompleteAfterSeconds, this.batchSize);
+    if (due.length === 0) return { groups: 0, created: 0 };
+    await lockGroups(tx, due);
+    // Read again under the locks: a segment committed meanwhile may have completed a set.
+    const pending = await loadPendingParts(tx, due);
+    const records = assembleGroups(pending, { incomplete: true });
+    await recordInbound(tx, records, this.options.logger);
+    for (const r of records) {
+      if (r.message.incomplete) {
+        this.options.logger?.warn(
+          { inbound_id: r.message.id, segments: r.message.segments, upstream_id: r.message.upstreamId },
+          "concatenated inbound SMS surfaced with segments missing",
+        );
+      }
+    }
+    return { groups: due.length, created: records.length };
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.running = this.sweepOnce()
+        .then(
+          () => undefined,
+          (error: unknown) => this.options.logger?.error({ err: error }, "inbound sweep failed"),
+        )
+        .finally(() => {
+          this.running = undefined;
+          this.schedule(this.intervalMs);
+        });
+    }, delayMs);
+    this.timer.unref();
+  }
+}

@@ -1,0 +1,36 @@
+/**
+ * From the charsets the SMPP text layer decodes to the four encodings we store and show (`gsm7`,
+ * `latin1`, `ucs2`, `binary`). National charsets (JIS, Cyrillic, …) are next to unused in GSM and have
+ * no place in that set, so they are kept as hex like binary data: nothing is lost, and `encoding` always
+ * says how to read `text`.
+ */
+
+import type { Encoding } from "../../db/schema.js";
+import { type DecodedText, toHex } from "../../smpp/text/index.js";
+
+/** Decoded text in the stored form; `raw` are the octets it came from (for the hex fallback). */
+export function storedText(decoded: DecodedText, raw: Uint8Array): { text: string; encoding: Encoding } {
+  switch (decoded.encoding) {
+    case "gsm7":
+    case "ucs2":
+    case "binary":
+      return { text: cleanText(decoded.text), encoding: decoded.encoding };
+    case "latin1":
+    case "ascii":
+      // ASCII is Latin-1's first half; the octets were read as Latin-1 either way.
+      return { text: cleanText(decoded.text), encoding: "latin1" };
+    default:
+      return { text: toHex(raw), encoding: "binary" };
+  }
+}
+
+/**
+ * PostgreSQL text and jsonb cannot hold U+0000. Some SMSCs pad with NULs, so trailing ones are padding
+ * and dropped; one inside the text becomes U+FFFD, visible rather than silently removed.
+ */
+export function cleanText(text: string): string {
+  if (!text.includes("\u0000")) return text;
+  let end = text.length;
+  while (end > 0 && text.charCodeAt(end - 1) === 0) end--;
+  return text.slice(0, end).replaceAll("\u0000", "\uFFFD");
+}
