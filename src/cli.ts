@@ -21,31 +21,46 @@ const COMMANDS: Record<string, { summary: string; run: Command }> = {
     run: async (args) => (await import("./simulator/command.js")).runSimulatorCommand(args),
   },
   openapi: {
-    summary: "write the OpenAPI document",
+    summary: "print or write the OpenAPI document",
     run: async (args) => (await import("./cli/openapi.js")).runOpenApiCommand(args),
   },
 };
 
-const USAGE = `Usage: smpp-bridge <command> [options]
+/** What a bare `smpp-bridge` runs (the issue's "serve (default)"; `npm start` names it explicitly). */
+const DEFAULT_COMMAND = "serve";
+
+const USAGE = `Usage: smpp-bridge [<command>] [options]
 
 Commands:
 ${Object.entries(COMMANDS)
-  .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}`)
+  .map(([name, c]) => `  ${name.padEnd(10)} ${c.summary}${name === DEFAULT_COMMAND ? " (the default)" : ""}`)
   .join("\n")}
 
-Run 'smpp-bridge <command> --help' for the options of a command.
+Run 'smpp-bridge <command> --help' (or 'smpp-bridge help <command>') for the options of a command.
+With no command, smpp-bridge runs '${DEFAULT_COMMAND}'. A bad command or option exits with status 2.
 `;
 
 /** Runs the command line `args` (without node and the script); resolves with the exit code. */
 export async function runCli(args: readonly string[]): Promise<number> {
-  const [name, ...rest] = args;
-  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
-    (name === undefined ? process.stderr : process.stdout).write(USAGE);
-    return name === undefined ? 2 : 0;
+  const [name = DEFAULT_COMMAND, ...rest] = args;
+  if (name === "--help" || name === "-h") {
+    process.stdout.write(USAGE);
+    return 0;
   }
-  const command = COMMANDS[name];
-  if (command === undefined || !Object.hasOwn(COMMANDS, name)) {
-    process.stderr.write(`smpp-bridge: unknown command "${name}"\n\n${USAGE}`);
+  if (name === "help") {
+    // `help <command>` is `<command> --help`.
+    if (rest[0] === undefined) {
+      process.stdout.write(USAGE);
+      return 0;
+    }
+    return runCli([rest[0], "--help"]);
+  }
+  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (command === undefined) {
+    const what = name.startsWith("-")
+      ? `unknown option "${name}" (options go after the command)`
+      : `unknown command "${name}"`;
+    process.stderr.write(`smpp-bridge: ${what}\n\n${USAGE}`);
     return 2;
   }
   return command.run(rest);
@@ -54,6 +69,11 @@ export async function runCli(args: readonly string[]): Promise<number> {
 const invokedDirectly =
   process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
 if (invokedDirectly) {
+  // `smpp-bridge openapi | head`: a reader that goes away early is not an error worth a stack trace.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   runCli(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
