@@ -209,17 +209,27 @@ function header(b: Buffer, o: number, tag: number, len: number): number {
   return o + 4;
 }
 
-/** Writes `tlvs` (already checked by `tlvsSize`) at `o`; returns the offset after them. */
+const knownTags: ReadonlySet<number> = new Set(TLV_DEFS.map((d) => d.tag));
+
+function writeRaw(b: Buffer, o: number, u: UnknownTlv): number {
+  o = header(b, o, u.tag, u.value.length);
+  b.set(u.value, o);
+  return o + u.value.length;
+}
+
+/**
+ * Writes `tlvs` (already checked by `tlvsSize`) at `o`; returns the offset after them. Raw repeats of a
+ * known tag go last, after every typed TLV: written where `unknown` sits, a repeat could land before the
+ * first occurrence and win when decoded again (found by the fuzzer).
+ */
 export function writeTlvs(tlvs: Tlvs, b: Buffer, o: number): number {
+  let repeats: UnknownTlv[] | undefined;
   for (const name in tlvs) {
     const v: unknown = tlvs[name as keyof Tlvs];
     if (v === undefined) continue;
     if (name === "unknown") {
-      for (const u of v as UnknownTlv[]) {
-        o = header(b, o, u.tag, u.value.length);
-        b.set(u.value, o);
-        o += u.value.length;
-      }
+      repeats = v as UnknownTlv[];
+      for (const u of repeats) if (!knownTags.has(u.tag)) o = writeRaw(b, o, u);
       continue;
     }
     const def = byName.get(name) as TlvDef;
@@ -261,5 +271,6 @@ export function writeTlvs(tlvs: Tlvs, b: Buffer, o: number): number {
       }
     }
   }
+  if (repeats !== undefined) for (const u of repeats) if (knownTags.has(u.tag)) o = writeRaw(b, o, u);
   return o;
 }

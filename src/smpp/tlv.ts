@@ -90,8 +90,9 @@ type KnownTlvs = { [D in Def as D["name"]]?: ValueOf<D["kind"]> };
 
 /**
  * The TLVs of a PDU. Decoding keeps wire order as property order, so re-encoding a decoded PDU gives the
- * same bytes. Unknown tags and repeats of a known tag go to `unknown` raw and are written back unchanged
- * (at the position of the first one, so non-adjacent unknown TLVs are regrouped).
+ * same bytes. Unknown tags and repeats of a known tag go to `unknown` raw and are written back unchanged:
+ * unknown tags at the position of the first one (so non-adjacent unknown TLVs are regrouped), repeats of a
+ * known tag after all typed TLVs (so the first occurrence still comes first and still wins).
  */
 export interface Tlvs extends KnownTlvs {
   unknown?: UnknownTlv[];

@@ -225,6 +225,35 @@ describe("leniency", () => {
     expect(pdu.tlvs).toEqual({ message_state: 2, unknown: [{ tag: 0x0427, value: u8(5) }] });
   });
 
+  test("a repeat after an unknown tag is written back after the first occurrence, which still wins", () => {
+    // Found by the fuzzer: with the raw list written where it first appeared, the repeat (here with a
+    // bad length) moved in front of the original and either won or failed the next decode.
+    const bytes = frame(
+      SUBMIT,
+      0,
+      1,
+      base,
+      tlv(0xffff, u8(0)),
+      tlv(0x0426, u8(0xa1)),
+      tlv(0x020a, u8(0xff, 0xfd)),
+      tlv(0x0426, u8(0x6b)),
+      tlv(0x020a, u8(5)),
+    );
+    const pdu = decodePdu(bytes);
+    expect(pdu.tlvs).toEqual({
+      unknown: [
+        { tag: 0xffff, value: u8(0) },
+        { tag: 0x0426, value: u8(0x6b) },
+        { tag: 0x020a, value: u8(5) },
+      ],
+      more_messages_to_send: 0xa1,
+      source_port: 0xfffd,
+    });
+    const again = encodePdu(pdu);
+    expect(decodePdu(again)).toEqual(pdu);
+    expect(encodePdu(decodePdu(again)).equals(again)).toBe(true);
+  });
+
   test("receipted_message_id without its NUL", () => {
     const pdu = decodePdu(frame(SUBMIT, 0, 1, base, tlv(0x001e, Buffer.from("5F2A9C01"))));
     expect(pdu.tlvs?.receipted_message_id).toBe("5F2A9C01");
