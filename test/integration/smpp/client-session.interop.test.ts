@@ -27,11 +27,19 @@ interface PeerLog {
   enquireLinks: number;
   unbinds: number;
   deliverResps: PeerPdu[];
+  dataSms: PeerPdu[];
 }
 
 /** An `smpp`-package SMSC that accepts esme1/secret, answers submits and sends a receipt for each. */
 async function peerSmsc(options: { receipts?: boolean } = {}) {
-  const log: PeerLog = { binds: [], submits: [], enquireLinks: 0, unbinds: 0, deliverResps: [] };
+  const log: PeerLog = {
+    binds: [],
+    submits: [],
+    enquireLinks: 0,
+    unbinds: 0,
+    deliverResps: [],
+    dataSms: [],
+  };
   let nextId = 1000;
   const smsc = await startPeerSmsc((session: PeerSession) => {
     session.on("bind_transceiver", (pdu) => {
@@ -58,6 +66,10 @@ async function peerSmsc(options: { receipts?: boolean } = {}) {
           (resp) => log.deliverResps.push(resp),
         );
       }
+    });
+    session.on("data_sm", (pdu) => {
+      log.dataSms.push(pdu);
+      session.send(pdu.response({ message_id: String(nextId++) }));
     });
     session.on("enquire_link", (pdu) => {
       log.enquireLinks++;
@@ -122,6 +134,51 @@ describe("ClientSession against an npm `smpp` SMSC", () => {
     await eventually(() => smsc.log.deliverResps.length === 1, 5000, "deliver_sm_resp");
     expect(smsc.log.deliverResps[0]?.command_status).toBe(0);
     expect(s.info()).toMatchObject({ submitted: 1, received: 1, in_flight: 0 });
+  });
+
+  test("data_sm both ways: ours is answered with an id; the SMSC's goes to the handler and gets data_sm_resp", async () => {
+    const smsc = await peerSmsc({ receipts: false });
+    const inbound: InboundPdu[] = [];
+    const s = session(smsc.port, {
+      onInbound: (pdu) => {
+        inbound.push(pdu);
+        return 0;
+      },
+    });
+    s.start();
+    await s.whenBound(5000);
+    const resp = await s.dataSm({
+      service_type: "",
+      source_addr_ton: 5,
+      source_addr_npi: 0,
+      source_addr: "Bridge",
+      dest_addr_ton: 1,
+      dest_addr_npi: 1,
+      destination_addr: "447700900002",
+      esm_class: 0,
+      registered_delivery: 0,
+      data_coding: 0,
+      tlvs: { message_payload: Buffer.from("payload out") },
+    });
+    expect(resp).toMatchObject({ command: "data_sm_resp", command_status: 0, message_id: "1000" });
+    expect(smsc.log.dataSms[0]?.destination_addr).toBe("447700900002");
+
+    const answer = await new Promise<PeerPdu>((resolve) =>
+      smsc.sessions[0]?.data_sm(
+        {
+          source_addr: "447700900003",
+          destination_addr: "12345",
+          data_coding: 0,
+          message_payload: Buffer.from("payload in"),
+        },
+        resolve,
+      ),
+    );
+    expect(answer).toMatchObject({ command: "data_sm_resp", command_status: 0 });
+    expect(inbound).toHaveLength(1);
+    expect(inbound[0]).toMatchObject({ command: "data_sm", source_addr: "447700900003" });
+    expect(inboundText(inbound[0])).toBe("payload in");
+    expect(s.info()).toMatchObject({ received: 1, submitted: 0 });
   });
 
   test("a failed store is answered ESME_RX_T_APPN so the SMSC retries", async () => {

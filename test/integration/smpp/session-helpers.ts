@@ -77,6 +77,7 @@ export interface PeerSession {
   on(event: string, listener: (pdu: PeerPdu) => void): void;
   send(pdu: PeerPdu, responseCallback?: (pdu: PeerPdu) => void): boolean;
   deliver_sm(options: Record<string, unknown>, responseCallback?: (pdu: PeerPdu) => void): boolean;
+  data_sm(options: Record<string, unknown>, responseCallback?: (pdu: PeerPdu) => void): boolean;
   enquire_link(responseCallback?: (pdu: PeerPdu) => void): boolean;
   unbind(responseCallback?: (pdu: PeerPdu) => void): boolean;
   close(callback?: () => void): void;
