@@ -120,8 +120,10 @@ describe("admin API with the real pool", () => {
       "delivered",
       20_000,
     );
+    // Read again: the message and its parts are read in two queries that can straddle a commit.
+    message = (await (await call("GET", `/v1/messages/${id}`, undefined, key)).json()) as MessageJson;
     expect(message?.upstream).toBe("simulator");
-    expect(message?.parts[0]?.dlr_stat).toBe("DELIVRD");
+    expect(message?.parts[0]?.dlr_stat, JSON.stringify(message)).toBe("DELIVRD");
     const routeId = ((await route.json()) as { id: string }).id;
     expect((await call("DELETE", `/admin/routes/${routeId}`)).status).toBe(204);
   });

@@ -130,7 +130,9 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       const until = Date.now() + timeoutMs;
       for (;;) {
         const message = await get(id);
-        if (statuses.includes(message.status)) return message;
+        // Read again once there: the service reads the message and its parts in two queries, which
+        // can straddle a commit (status already new, parts not yet).
+        if (statuses.includes(message.status)) return get(id);
         if (Date.now() > until) {
           throw new Error(`${id} is ${message.status}, not ${statuses.join("|")}, after ${timeoutMs} ms`);
         }
