@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import { authenticateApiKey } from "../core/api-keys.js";
+import { ApiKeyLookup } from "../core/api-key-lookup.js";
 import { hashToken, verifyToken } from "../core/crypto.js";
 import type { AppEnv } from "./app-env.js";
 import { ApiError } from "./errors.js";
@@ -39,10 +39,13 @@ export function adminAuth(): MiddlewareHandler<AppEnv> {
  * (one indexed lookup by prefix), so a revoked key fails on the very next request on every instance.
  */
 export function customerAuth(): MiddlewareHandler<AppEnv> {
+  // Concurrent requests share one lookup query (see ApiKeyLookup): still read on every request.
+  let lookup: ApiKeyLookup | undefined;
   return async (c, next) => {
     const token = bearerToken(c.req.header("Authorization"));
     if (token === null) throw unauthorized("api", "Send your API key as `Authorization: Bearer <key>`.");
-    const accountId = await authenticateApiKey(c.get("deps").db, token);
+    lookup ??= new ApiKeyLookup(c.get("deps").db);
+    const accountId = await lookup.authenticate(token);
     if (accountId === null) throw unauthorized("api", "The API key is not valid or has been revoked.");
     c.set("accountId", accountId);
     await next();

@@ -61,6 +61,27 @@ describe("authentication on every /v1/messages route", () => {
   });
 });
 
+describe("authentication under concurrency (keys are looked up in shared batches)", () => {
+  it("answers each of many concurrent requests by its own key: valid, unknown and revoked mixed", async () => {
+    const revoked = await api.customer({ default_from: "GONE" });
+    await api.call("DELETE", `/admin/accounts/${revoked.accountId}/api-keys/${revoked.keyId}`);
+    const tokens = [acme.key, rival.key, revoked.key, `${acme.key.slice(0, -4)}AAAA`, "sk_nonsense"];
+    const expected = [200, 200, 401, 401, 401];
+    const rounds = 12;
+    const responses = await Promise.all(
+      Array.from({ length: rounds * tokens.length }, (_, i) =>
+        api.call("GET", "/v1/messages?limit=1", { token: tokens[i % tokens.length] ?? null }),
+      ),
+    );
+    expect(responses.map((r) => r.status)).toEqual(Array.from({ length: rounds }, () => expected).flat());
+    // Each valid key saw its own account's data only.
+    const acmePage = await responses[0]?.json<{ data: MessageJson[] }>();
+    expect(acmePage?.data.map((m) => m.id)).toEqual([acmeMessage.id]);
+    const rivalPage = await responses[1]?.json<{ data: MessageJson[] }>();
+    expect(rivalPage?.data).toEqual([]);
+  });
+});
+
 describe("tenant isolation", () => {
   it("another account's message id is 404 on GET and DELETE, and absent from its lists", async () => {
     const get = await rival.call("GET", `/v1/messages/${acmeMessage.id}`);
