@@ -47,6 +47,12 @@ Options:
   --throttle-rate <n>         answer ESME_RTHROTTLED above n submits per second (default off)
   --throttle-fraction <f>     answer ESME_RTHROTTLED to this fraction (0..1) of submits (default 0)
   --response-delay-ms <ms>    delay every response (default 0)
+  --no-response-fraction <f>  leave this fraction (0..1) of submits unanswered (default 0)
+  --submit-error-fraction <f> answer this fraction (0..1) of submits with --submit-error-status (default 0)
+  --submit-error-status <n>   command_status for those, decimal or 0x hex (default 0x45 ESME_RSUBMITFAIL)
+  --drop-after-pdus <n>       cut each connection at its n-th PDU, unanswered (default off)
+  --refuse-binds <n>          refuse every bind with this command_status, e.g. 0x0D (default off)
+  --garbage-fraction <f>      answer this fraction (0..1) of requests with bytes that are no PDU (default 0)
   --mo <from>:<to>:<text>     inbound SMS to deliver once a receiver binds (repeatable)
   --control-port <n>          HTTP control on this port: POST /mo, GET /stats, GET|PUT /faults (default off)
   --record-submits <n>        keep the latest n submits for GET /submits and query_sm (default 0: lean)
@@ -58,6 +64,12 @@ Options:
 const port = z.coerce.number().int().min(0).max(65535);
 const nonNegativeInt = z.coerce.number().int().min(0);
 const fraction = z.coerce.number().min(0).max(1);
+/** A command_status given in decimal or as 0x hex. */
+const commandStatus = z
+  .string()
+  .regex(/^(0x[0-9a-fA-F]{1,8}|\d{1,10})$/, "expected a command_status, decimal or 0x hex")
+  .transform(Number)
+  .pipe(z.number().int().min(0).max(0xffffffff));
 
 const argsSchema = z
   .object({
@@ -75,6 +87,12 @@ const argsSchema = z
     "throttle-rate": z.coerce.number().min(0).optional(),
     "throttle-fraction": fraction.optional(),
     "response-delay-ms": nonNegativeInt.optional(),
+    "no-response-fraction": fraction.optional(),
+    "submit-error-fraction": fraction.optional(),
+    "submit-error-status": commandStatus.optional(),
+    "drop-after-pdus": nonNegativeInt.optional(),
+    "refuse-binds": commandStatus.optional(),
+    "garbage-fraction": fraction.optional(),
     mo: z.array(z.string()).default([]),
     "control-port": port.optional(),
     "record-submits": nonNegativeInt.default(0),
@@ -121,6 +139,12 @@ export function parseSimulatorArgs(argv: readonly string[]): SimulatorCommand {
         "throttle-rate": { type: "string" },
         "throttle-fraction": { type: "string" },
         "response-delay-ms": { type: "string" },
+        "no-response-fraction": { type: "string" },
+        "submit-error-fraction": { type: "string" },
+        "submit-error-status": { type: "string" },
+        "drop-after-pdus": { type: "string" },
+        "refuse-binds": { type: "string" },
+        "garbage-fraction": { type: "string" },
         mo: { type: "string", multiple: true },
         "control-port": { type: "string" },
         "record-submits": { type: "string" },
@@ -171,6 +195,12 @@ export function parseSimulatorArgs(argv: readonly string[]): SimulatorCommand {
       throttleRate: a["throttle-rate"] ?? 0,
       throttleFraction: a["throttle-fraction"] ?? 0,
       responseDelayMs: a["response-delay-ms"] ?? 0,
+      noResponseFraction: a["no-response-fraction"] ?? 0,
+      submitErrorFraction: a["submit-error-fraction"] ?? 0,
+      ...(a["submit-error-status"] === undefined ? {} : { submitErrorStatus: a["submit-error-status"] }),
+      dropAfterPdus: a["drop-after-pdus"] ?? 0,
+      refuseBindsStatus: a["refuse-binds"] ?? 0,
+      garbageFraction: a["garbage-fraction"] ?? 0,
     },
     recordSubmits: a["record-submits"],
     control: a["control-port"] === undefined ? undefined : { port: a["control-port"], host: a.host },

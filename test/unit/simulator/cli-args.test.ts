@@ -73,6 +73,35 @@ describe("parseSimulatorArgs", () => {
     expect(cmd.options.receiptIdFormat).toBe("other");
   });
 
+  test("every fault mode has a flag; statuses in decimal or hex", () => {
+    const cmd = parseSimulatorArgs([
+      "--no-response-fraction",
+      "0.01",
+      "--submit-error-fraction",
+      "0.2",
+      "--submit-error-status",
+      "0x58",
+      "--drop-after-pdus",
+      "1000",
+      "--refuse-binds",
+      "13",
+      "--garbage-fraction",
+      "0.001",
+    ]);
+    if (cmd.kind !== "run") throw new Error("expected run");
+    expect(cmd.options.faults).toEqual({
+      throttleRate: 0,
+      throttleFraction: 0,
+      responseDelayMs: 0,
+      noResponseFraction: 0.01,
+      submitErrorFraction: 0.2,
+      submitErrorStatus: 0x58,
+      dropAfterPdus: 1000,
+      refuseBindsStatus: 0x0d,
+      garbageFraction: 0.001,
+    });
+  });
+
   test.each([
     [["--bogus"], /bogus/],
     [["--port", "70000"], /--port/],
@@ -85,6 +114,10 @@ describe("parseSimulatorArgs", () => {
     [["--mo", "nocolons"], /--mo/],
     [["stray"], /stray|positional/i],
     [["--throttle-fraction", "2"], /--throttle-fraction/],
+    [["--refuse-binds", "0xZZ"], /--refuse-binds/],
+    [["--submit-error-status", "-1"], /--submit-error-status/],
+    [["--garbage-fraction", "1.5"], /--garbage-fraction/],
+    [["--drop-after-pdus", "1.5"], /--drop-after-pdus/],
   ])("%j is a usage error", (argv, message) => {
     expect(() => parseSimulatorArgs(argv)).toThrow(CliUsageError);
     expect(() => parseSimulatorArgs(argv)).toThrow(message);
