@@ -1,4 +1,5 @@
 /** ClientSession against our SMSC simulator (src/simulator) on 127.0.0.1, port 0. */
+import { type AddressInfo, createServer } from "node:net";
 import { generate } from "selfsigned";
 import { afterEach, describe, expect, test } from "vitest";
 import { Simulator } from "../../../src/simulator/simulator.js";
@@ -236,6 +237,37 @@ describe("sending", () => {
 });
 
 describe("keeping the link", () => {
+  test("a refused connection is retried with backoff until an SMSC listens there, then binds", async () => {
+    // A port nobody listens on: taken from the OS, then given back.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+
+    const s = new ClientSession({
+      id: "refused",
+      host: "127.0.0.1",
+      port,
+      systemId: ACCOUNT.systemId,
+      password: ACCOUNT.password,
+      reconnect: { initialMs: 10, factor: 2, maxMs: 80, jitter: 0.5 },
+    });
+    cleanups.push(() => s.close(1000));
+    let attempts = 0;
+    s.on("state", (state) => {
+      if (state === "connecting") attempts++;
+    });
+    s.start();
+    await eventually(() => attempts >= 3, 5000, "three connection attempts");
+    expect(s.state).not.toBe("bound");
+    expect(s.info().last_error).toMatch(/ECONNREFUSED/);
+    expect(s.info().last_error).toMatch(/next attempt in \d+ ms/);
+
+    await simulator({ port });
+    await s.whenBound(5000);
+    await expect(s.submit(submitBody("at last"))).resolves.toMatchObject({ command_status: 0 });
+  });
+
   test("reconnects after the SMSC drops the connection; requests in flight fail retryable, outcome unknown", async () => {
     const sim = await simulator({ faults: { responseDelayMs: 300 } });
     const s = session(sim);
