@@ -101,6 +101,8 @@ export interface RunningService {
   readonly logger: Logger;
   /** The HTTP API app (already served; `app.request()` also works in-process). */
   readonly app: App;
+  /** HTTP requests being answered now, and whether new ones are refused (503) because the service stops. */
+  readonly http: { readonly inFlight: number; readonly draining: boolean };
   /**
    * Stops gracefully, in order: new requests get 503, requests in progress finish, pending accept
    * batches commit, submits in flight finish (bounded), every session unbinds, receipts and inbound
@@ -294,6 +296,7 @@ export async function startService(
       metrics,
       logger,
       app,
+      http: front,
       stop,
       stopped,
     };
