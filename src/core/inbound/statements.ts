@@ -273,3 +273,24 @@ export async function linkParts(
         WHERE inbound_parts.id = c.part_id`,
   );
 }
+
+/**
+ * Deletes up to `limit` segments joined into a message longer ago than `olderThanSeconds`: past the
+ * repeat window they only take space (a late repeat would start a new set either way). Returns how many.
+ */
+export async function deleteJoinedParts(
+  tx: Executor,
+  olderThanSeconds: number,
+  limit: number,
+): Promise<number> {
+  const rows = await queryRows<{ id: string }>(
+    tx,
+    sql`DELETE FROM inbound_parts WHERE id IN (
+          SELECT id FROM inbound_parts
+          WHERE inbound_id IS NOT NULL
+            AND received_at < now() - make_interval(secs => ${olderThanSeconds}::float8)
+          LIMIT ${limit})
+        RETURNING id`,
+  );
+  return rows.length;
+}

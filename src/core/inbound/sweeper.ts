@@ -10,7 +10,7 @@ import type { Logger } from "pino";
 import type { Database, Transaction } from "../../db/client.js";
 import { withConflictRetry } from "../dispatch/conflict-retry.js";
 import { assembleGroups, recordInbound } from "./record.js";
-import { findDueGroups, loadPendingParts, lockGroups } from "./statements.js";
+import { deleteJoinedParts, findDueGroups, loadPendingParts, lockGroups } from "./statements.js";
 
 export interface InboundSweeperOptions {
   /** How long a segment waits for its siblings before its set is surfaced incomplete; ms. Default 86_400_000 (24 h). */
@@ -19,6 +19,11 @@ export interface InboundSweeperOptions {
   intervalMs?: number;
   /** Most sets surfaced per transaction; a sweep runs transactions until none is due. Default 100. */
   batchSize?: number;
+  /**
+   * How long segments already joined into a message are kept, to recognise repeats of them (see the
+   * processor's `repeatWindowMs`, which it should not undercut); ms. Default 3_600_000 (1 h).
+   */
+  joinedPartsRetentionMs?: number;
   logger?: Logger | undefined;
 }
 
@@ -26,6 +31,7 @@ export class InboundSweeper {
   private readonly incompleteAfterSeconds: number;
   private readonly intervalMs: number;
   private readonly batchSize: number;
+  private readonly retentionSeconds: number;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = true;
@@ -37,6 +43,7 @@ export class InboundSweeper {
     this.incompleteAfterSeconds = (options.incompleteAfterMs ?? 86_400_000) / 1000;
     this.intervalMs = Math.max(1, options.intervalMs ?? 60_000);
     this.batchSize = Math.max(1, options.batchSize ?? 100);
+    this.retentionSeconds = (options.joinedPartsRetentionMs ?? 3_600_000) / 1000;
   }
 
   /** Sweeps now and then every `intervalMs` until {@link stop}. */
@@ -54,7 +61,10 @@ export class InboundSweeper {
     await this.running;
   }
 
-  /** One sweep: surfaces every due set; returns how many inbound messages it created. */
+  /**
+   * One sweep: surfaces every due set, then deletes joined segments past their retention; returns how
+   * many inbound messages it created.
+   */
   async sweepOnce(): Promise<number> {
     let created = 0;
     // Bounded: each round surfaces its groups (their parts leave the pending index) or finds none due.
@@ -62,6 +72,11 @@ export class InboundSweeper {
       const n = await withConflictRetry(() => this.db.transaction((tx) => this.sweepBatch(tx)));
       created += n.created;
       if (n.groups < this.batchSize) break;
+    }
+    const deleteLimit = this.batchSize * 10;
+    for (let round = 0; round < 1000; round++) {
+      const deleted = await deleteJoinedParts(this.db, this.retentionSeconds, deleteLimit);
+      if (deleted < deleteLimit) break;
     }
     return created;
   }

@@ -5,6 +5,7 @@
 import { eq, isNull } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { InboundProcessor } from "../../../src/core/inbound/processor.js";
+import { InboundSweeper } from "../../../src/core/inbound/sweeper.js";
 import { inboundMessages, inboundParts } from "../../../src/db/schema.js";
 import { buildMo } from "../../../src/simulator/mo.js";
 import type { InboundPdu } from "../../../src/smpp/net/types.js";
@@ -97,6 +98,30 @@ describe("reassembly from stored segments", () => {
     }
     expect((await messagesFrom(from)).map((r) => r.text)).toEqual(["p1p2", "p1p2"]);
     await processor.close();
+  });
+
+  test("the sweeper deletes joined segments past their retention and keeps waiting ones", async () => {
+    const processor = new InboundProcessor(database.db, gsm7);
+    const joined = "+447700903004";
+    const waiting = "+447700903005";
+    for (const pdu of [
+      segment(joined, 11, 2, 1, "a"),
+      segment(joined, 11, 2, 2, "b"),
+      segment(waiting, 12, 2, 1, "c"),
+    ]) {
+      expect(await processor.handle(UPSTREAM, pdu)).toBe(0);
+    }
+    await processor.close();
+    const partsOf = (from: string) =>
+      database.db.select().from(inboundParts).where(eq(inboundParts.source, from));
+    expect(await partsOf(joined)).toHaveLength(2);
+
+    expect(await new InboundSweeper(database.db).sweepOnce()).toBe(0);
+    expect(await partsOf(joined)).toHaveLength(2);
+    expect(await new InboundSweeper(database.db, { joinedPartsRetentionMs: 0 }).sweepOnce()).toBe(0);
+    expect(await partsOf(joined)).toEqual([]);
+    expect(await partsOf(waiting)).toHaveLength(1);
+    expect((await messagesFrom(joined)).map((r) => r.text)).toEqual(["ab"]);
   });
 
   test("a closed processor answers ESME_RX_T_APPN without storing", async () => {
