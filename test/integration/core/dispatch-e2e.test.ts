@@ -1,8 +1,8 @@
 /** Accept → dispatcher → simulator → receipt → delivered, on a real database and a real SMSC simulator. */
-import { asc, eq } from "drizzle-orm";
+import { asc, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { MessageJson } from "../../../src/core/messages/serialize.js";
-import { events } from "../../../src/db/schema.js";
+import { events, webhookDeliveries, webhookEndpoints } from "../../../src/db/schema.js";
 import { parseUdh } from "../../../src/smpp/text/index.js";
 import { type Pipeline, startPipeline } from "./pipeline-harness.js";
 
@@ -104,5 +104,59 @@ describe("dispatch end to end", () => {
     expect(sent.upstream).toBe("sim");
     expect(sent.parts[0]?.smsc_message_id).toBe(done.parts[0]?.smsc_message_id);
     expect(delivered).toEqual(done);
+  });
+
+  test("each event fans out to the subscribed enabled endpoints and the status_callback_url", async () => {
+    const db = p.database.db;
+    const [all] = await db
+      .insert(webhookEndpoints)
+      .values({ accountId: p.accountId, url: "https://hooks.example/all", secretEnc: "sealed" })
+      .returning();
+    const [failedOnly] = await db
+      .insert(webhookEndpoints)
+      .values({
+        accountId: p.accountId,
+        url: "https://hooks.example/failed",
+        events: ["message.failed"],
+        secretEnc: "sealed",
+      })
+      .returning();
+    const [disabled] = await db
+      .insert(webhookEndpoints)
+      .values({
+        accountId: p.accountId,
+        url: "https://hooks.example/off",
+        enabled: false,
+        secretEnc: "sealed",
+      })
+      .returning();
+    const accepted = await p.send({ text: "fan out", status_callback_url: "https://cb.example/status" });
+    await p.waitFor(accepted.id, ["delivered"]);
+    const mine = (await db.select().from(events).where(eq(events.accountId, p.accountId))).filter(
+      (e) => (e.payload as MessageJson).id === accepted.id,
+    );
+    expect(mine).toHaveLength(2);
+    const deliveries = await db
+      .select()
+      .from(webhookDeliveries)
+      .where(
+        inArray(
+          webhookDeliveries.eventId,
+          mine.map((e) => e.id),
+        ),
+      );
+    const targets = deliveries.map((d) => `${d.endpointId ?? "callback"} ${d.url}`).sort();
+    expect(targets).toEqual(
+      [
+        `${all?.id} https://hooks.example/all`,
+        `${all?.id} https://hooks.example/all`,
+        "callback https://cb.example/status",
+        "callback https://cb.example/status",
+      ].sort(),
+    );
+    expect(deliveries.every((d) => d.status === "pending")).toBe(true);
+    expect(deliveries.some((d) => d.endpointId === failedOnly?.id || d.endpointId === disabled?.id)).toBe(
+      false,
+    );
   });
 });

@@ -1,0 +1,124 @@
+/**
+ * How receipts roll up to the message: every part DELIVRD → delivered; a final failure → undelivered
+ * with DLR_<STAT> and the err; ACCEPTD/ENROUTE leave it sent; a part's first final outcome stands. The
+ * receipts here are written by the test (plain Appendix B text, no TLVs) and fed to the ReceiptProcessor
+ * as the pool would; the messages go through the real pipeline without asking the SMSC for receipts.
+ */
+import { asc, eq } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { MessageJson } from "../../../src/core/messages/serialize.js";
+import { events } from "../../../src/db/schema.js";
+import type { InboundPdu } from "../../../src/smpp/net/types.js";
+import { CommandStatus } from "../../../src/smpp/status.js";
+import { type Pipeline, startPipeline } from "./pipeline-harness.js";
+
+let p: Pipeline;
+beforeAll(async () => {
+  p = await startPipeline();
+});
+afterAll(async () => {
+  await p?.close();
+});
+
+function receipt(id: string, stat: string, err = "000"): InboundPdu {
+  const text = `id:${id} sub:001 dlvrd:000 submit date:2601011200 done date:2601011201 stat:${stat} err:${err} text:`;
+  return {
+    command: "deliver_sm",
+    command_status: 0,
+    sequence_number: 1,
+    service_type: "",
+    source_addr_ton: 1,
+    source_addr_npi: 1,
+    source_addr: "447700900123",
+    dest_addr_ton: 5,
+    dest_addr_npi: 0,
+    destination_addr: "ACME",
+    esm_class: 0x04,
+    protocol_id: 0,
+    priority_flag: 0,
+    schedule_delivery_time: "",
+    validity_period: "",
+    registered_delivery: 0,
+    replace_if_present_flag: 0,
+    data_coding: 0,
+    sm_default_msg_id: 0,
+    short_message: Buffer.from(text, "latin1"),
+  };
+}
+
+async function feed(id: string | null | undefined, stat: string, err?: string): Promise<void> {
+  const status = await p.receipts.handle(p.upstreamId, receipt(id ?? "", stat, err), "test");
+  expect(status).toBe(CommandStatus.ESME_ROK);
+}
+
+/** A message sent without a receipt request, so only the receipts the test writes arrive. */
+async function sentMessage(text: string): Promise<MessageJson> {
+  const accepted = await p.send({ text, delivery_report: false });
+  return p.waitFor(accepted.id, ["sent"], 20_000);
+}
+
+async function eventTypes(id: string): Promise<string[]> {
+  const rows = await p.database.db
+    .select()
+    .from(events)
+    .where(eq(events.accountId, p.accountId))
+    .orderBy(asc(events.id));
+  return rows.filter((e) => (e.payload as MessageJson).id === id).map((e) => e.type);
+}
+
+describe("receipt roll-up", () => {
+  test("a 3-part message is delivered only when every part is; ENROUTE changes nothing", async () => {
+    const m = await sentMessage("c".repeat(400));
+    expect(m.parts).toHaveLength(3);
+    const [a, b, c] = m.parts.map((x) => x.smsc_message_id);
+    await feed(a, "DELIVRD");
+    await feed(b, "DELIVRD");
+    await feed(c, "ENROUTE");
+    let now = await p.get(m.id);
+    expect(now.status).toBe("sent");
+    expect(now.parts.map((x) => x.status)).toEqual(["delivered", "delivered", "sent"]);
+    await feed(c, "DELIVRD");
+    now = await p.get(m.id);
+    expect(now.status).toBe("delivered");
+    expect(now.done_at).not.toBeNull();
+    expect(await eventTypes(m.id)).toEqual(["message.sent", "message.delivered"]);
+  });
+
+  test("ACCEPTD leaves it sent; UNDELIV makes it undelivered with DLR_UNDELIV and the err; the first final stands", async () => {
+    const m = await sentMessage("one part");
+    const id = m.parts[0]?.smsc_message_id;
+    await feed(id, "ACCEPTD");
+    expect((await p.get(m.id)).status).toBe("sent");
+    await feed(id, "UNDELIV", "034");
+    const now = await p.get(m.id);
+    expect(now.status).toBe("undelivered");
+    expect(now.error).toMatchObject({ code: "DLR_UNDELIV", dlr_stat: "UNDELIV", dlr_err: "034" });
+    expect(now.parts[0]).toMatchObject({ status: "undelivered", dlr_stat: "UNDELIV", dlr_err: "034" });
+    await feed(id, "DELIVRD");
+    expect((await p.get(m.id)).status).toBe("undelivered");
+    expect(await eventTypes(m.id)).toEqual(["message.sent", "message.undelivered"]);
+  });
+
+  test("one part EXPIRED fails the message at once (DLR_EXPIRED), whatever the others will say", async () => {
+    const m = await sentMessage("d".repeat(200));
+    expect(m.parts).toHaveLength(2);
+    await feed(m.parts[1]?.smsc_message_id, "EXPIRED", "027");
+    const now = await p.get(m.id);
+    expect(now.status).toBe("undelivered");
+    expect(now.error?.code).toBe("DLR_EXPIRED");
+    expect(now.parts.map((x) => x.status)).toEqual(["sent", "undelivered"]);
+  });
+
+  test("a receipt naming the id in decimal matches a part whose id the SMSC gave in hex", async () => {
+    const m = await sentMessage("decimal please");
+    const hex = m.parts[0]?.smsc_message_id ?? "";
+    expect(hex).toMatch(/[a-f]/);
+    await feed(BigInt(`0x${hex}`).toString(10), "DELIVRD");
+    expect((await p.get(m.id)).status).toBe("delivered");
+  });
+
+  test("a receipt for an id nobody sent is stored unmatched and acknowledged", async () => {
+    await feed("ffffffffff", "DELIVRD");
+    expect(p.receipts.stats.stored).toBeGreaterThan(p.receipts.stats.matched);
+  });
+});
