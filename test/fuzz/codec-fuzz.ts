@@ -363,6 +363,9 @@ export function runCodecFuzz(options: FuzzOptions): FuzzSummary {
   };
 
   watch.install();
+  // Decode errors are the common case here, and nobody reads their stack traces.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
   try {
     for (const edge of edgeCaseStreams(maxLength)) {
       checkStream(-1, [edge]);
@@ -392,6 +395,7 @@ export function runCodecFuzz(options: FuzzOptions): FuzzSummary {
         options.onProgress(index + 1);
     }
   } finally {
+    Error.stackTraceLimit = stackTraceLimit;
     watch.uninstall();
   }
   if (watch.largest > maxLength) {
