@@ -4,7 +4,7 @@ import { Simulator } from "../../../src/simulator/simulator.js";
 import type { Pdu } from "../../../src/smpp/pdu.js";
 import { parseReceipt } from "../../../src/smpp/receipt.js";
 import { segmentText } from "../../../src/smpp/text/segment.js";
-import { eventually, submitSm, TestEsme } from "./esme.js";
+import { eventually, TestEsme } from "./esme.js";
 
 let sim: Simulator;
 const clients: TestEsme[] = [];
