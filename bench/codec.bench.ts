@@ -10,6 +10,7 @@
 import { cpus, loadavg } from "node:os";
 import { decodePdu, encodePdu, type PduOf } from "../src/smpp/index.js";
 import { parseReceipt } from "../src/smpp/receipt.js";
+import { encodeGsm7 } from "../src/smpp/text/index.js";
 
 /** Duration of one measured round, in milliseconds. */
 const ROUND_MS = 500;
@@ -37,9 +38,8 @@ const submit: PduOf<"submit_sm"> = {
   data_coding: 0,
   sm_default_msg_id: 0,
   // 160 unpacked GSM septets, as DCS 0 carries them on SMPP.
-  short_message: Buffer.from(
+  short_message: encodeGsm7(
     "Your verification code is 482913. It expires in 10 minutes. ".repeat(3).slice(0, 160),
-    "latin1",
   ),
 };
 
