@@ -23,9 +23,9 @@ export interface ServeChild {
   signal(signal: NodeJS.Signals): void;
 }
 
-/** Runs `node --import tsx src/cli.ts <args>` with exactly `env` (plus PATH/HOME). */
-export function spawnCli(args: string[], env: Record<string, string>): ServeChild {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], {
+/** Runs `node --import tsx <script> <args>` (default the CLI) with exactly `env` (plus PATH/HOME). */
+export function spawnCli(args: string[], env: Record<string, string>, script = "src/cli.ts"): ServeChild {
+  const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
     stdio: ["ignore", "pipe", "pipe"],
