@@ -21,7 +21,7 @@ export interface SubmitTarget {
 }
 
 export interface AttemptDeps {
-  routes: RouteTable;
+  routes: Pick<RouteTable, "ready" | "resolve" | "invalidate">;
   /** The live upstream by id; undefined when it does not run here (deleted, never loaded). */
   upstream(id: string): SubmitTarget | undefined;
   /**
@@ -33,6 +33,12 @@ export interface AttemptDeps {
   stopping(): boolean;
   /** Wall clock (validity left is computed from it). */
   now(): Date;
+  /**
+   * Longest one part's submit may take, waits and throttle resends included, before it is given up as
+   * an unknown outcome (retried, counted); ms. A guard: the pool bounds every wait itself, but a
+   * message must never stay held (and its lease renewed) by a submit that never settles.
+   */
+  partTimeoutMs: number;
 }
 
 /** Runs one attempt. Never rejects: every failure is a decision in the result. */
@@ -89,6 +95,27 @@ export async function runAttempt(
 }
 
 async function submitPart(
+  deps: AttemptDeps,
+  target: SubmitTarget,
+  planned: PlannedPart,
+): Promise<SubmittedPart> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<SubmittedPart>((resolve) => {
+    timer = setTimeout(() => {
+      const message = `no outcome for part ${planned.index} within ${deps.partTimeoutMs} ms`;
+      const failure = { kind: "retry" as const, counted: true, status: null, message };
+      resolve({ planned, result: { index: planned.index, ok: false, failure } });
+    }, deps.partTimeoutMs);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([sendPart(deps, target, planned), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function sendPart(
   deps: AttemptDeps,
   target: SubmitTarget,
   planned: PlannedPart,

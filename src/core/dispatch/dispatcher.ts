@@ -57,6 +57,8 @@ export interface DispatcherOptions {
   drainTimeoutMs?: number;
   /** Immediate resends of a throttled part within one attempt (the session paces them). Default 50. */
   maxThrottleResends?: number;
+  /** Longest one part's submit may take before it counts as an unknown outcome; ms. Default 120000. */
+  partTimeoutMs?: number;
   /** Routes are reloaded this often (changes made through another instance); ms. Default 5000. */
   routeRefreshMs?: number;
   /** Retry policy (attempts, back-off); see {@link RetryPolicy} for the defaults. */
@@ -323,6 +325,7 @@ export class Dispatcher implements MessageSink {
           maxThrottleResends: this.options.maxThrottleResends ?? 50,
           stopping: () => this.stopping,
           now: this.now,
+          partTimeoutMs: this.options.partTimeoutMs ?? 120_000,
         },
         work.message,
         work.parts,

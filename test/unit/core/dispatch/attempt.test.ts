@@ -1,0 +1,179 @@
+/** One dispatch attempt with a scripted pool: routing outcomes, throttle resends, the part guard. */
+import { describe, expect, test } from "vitest";
+import { type AttemptDeps, runAttempt, type SubmitTarget } from "../../../../src/core/dispatch/attempt.js";
+import type { MessagePartRow, MessageRow } from "../../../../src/core/messages/sink.js";
+import type { RouteChoice } from "../../../../src/core/routing.js";
+import type { UpstreamConfig } from "../../../../src/core/upstream-runtime.js";
+import type { SubmitSmBody, SubmitSmResp } from "../../../../src/smpp/net/types.js";
+import { CommandStatus, SmppStatusError } from "../../../../src/smpp/status.js";
+
+const NOW = new Date("2026-01-01T00:00:00Z");
+
+const CONFIG = {
+  id: "ups_1",
+  name: "sim",
+  source_ton: null,
+  source_npi: null,
+  dest_ton: null,
+  dest_npi: null,
+  dcs0_charset: "gsm7",
+  long_message_mode: "udh8",
+} as const;
+
+function message(overrides: Partial<MessageRow> = {}): MessageRow {
+  return {
+    id: "msg_1",
+    accountId: "acc_1",
+    status: "sending",
+    to: "+447700900123",
+    from: "ACME",
+    text: "hello",
+    encoding: "gsm7",
+    dataCoding: 0,
+    segments: 1,
+    concatRef: null,
+    clientReference: null,
+    validityPeriod: null,
+    sendAt: null,
+    deliveryReport: true,
+    statusCallbackUrl: null,
+    upstreamId: null,
+    errorCode: null,
+    errorMessage: null,
+    errorSmppCommandStatus: null,
+    errorDlrStat: null,
+    errorDlrErr: null,
+    attempts: 1,
+    nextAttemptAt: null,
+    leaseOwner: "i",
+    leaseExpiresAt: NOW,
+    createdAt: NOW,
+    updatedAt: NOW,
+    submittedAt: null,
+    doneAt: null,
+    expiresAt: null,
+    ...overrides,
+  };
+}
+
+function part(index: number, text: string, smscMessageId: string | null = null): MessagePartRow {
+  return {
+    messageId: "msg_1",
+    index,
+    text,
+    shortMessage: null,
+    esmClass: null,
+    dataCoding: null,
+    status: smscMessageId === null ? "pending" : "sent",
+    upstreamId: null,
+    smscMessageId,
+    smscIdKey: null,
+    commandStatus: null,
+    attempts: 0,
+    submittedAt: null,
+    doneAt: null,
+    dlrStat: null,
+    dlrErr: null,
+  };
+}
+
+/** A pool answering each submit with the next scripted reply (an id, an error, or never). */
+function target(replies: Array<string | Error | "never">): SubmitTarget & { sent: SubmitSmBody[] } {
+  const sent: SubmitSmBody[] = [];
+  return {
+    sent,
+    config: CONFIG as unknown as UpstreamConfig,
+    pool: {
+      submit(body: SubmitSmBody): Promise<SubmitSmResp> {
+        sent.push(body);
+        const reply = replies.shift() ?? "never";
+        if (reply === "never") return new Promise(() => {});
+        if (reply instanceof Error) return Promise.reject(reply);
+        return Promise.resolve({
+          command: "submit_sm_resp",
+          command_status: 0,
+          sequence_number: 1,
+          message_id: reply,
+        } as SubmitSmResp);
+      },
+    },
+  };
+}
+
+function deps(choice: RouteChoice, upstream: SubmitTarget | undefined, extra: Partial<AttemptDeps> = {}) {
+  let invalidated = 0;
+  const d: AttemptDeps = {
+    routes: {
+      ready: async () => {},
+      resolve: () => choice,
+      invalidate: () => {
+        invalidated++;
+      },
+    },
+    upstream: () => upstream,
+    maxThrottleResends: 3,
+    stopping: () => false,
+    now: () => NOW,
+    partTimeoutMs: 1000,
+    ...extra,
+  };
+  return { d, invalidated: () => invalidated };
+}
+
+const ROUTED: RouteChoice = { kind: "upstream", upstreamId: "ups_1", routeId: "rte_1", bound: true };
+
+describe("runAttempt", () => {
+  test("no route: failed NO_ROUTE after one reload of the table", async () => {
+    const { d, invalidated } = deps({ kind: "no_route" }, undefined);
+    const result = await runAttempt(d, message(), [part(1, "hello")]);
+    expect(result.decision).toMatchObject({ kind: "failed", code: "NO_ROUTE" });
+    expect(invalidated()).toBe(1);
+  });
+
+  test("a route to an upstream not running here: retried, not counted", async () => {
+    const { d } = deps(ROUTED, undefined);
+    const result = await runAttempt(d, message(), [part(1, "hello")]);
+    expect(result.decision).toMatchObject({ kind: "retry", counted: false });
+  });
+
+  test("validity already over: failed without a submit", async () => {
+    const t = target(["1"]);
+    const { d } = deps(ROUTED, t);
+    const result = await runAttempt(d, message({ expiresAt: NOW }), [part(1, "hello")]);
+    expect(result.decision).toMatchObject({ kind: "failed", code: "RETRIES_EXHAUSTED" });
+    expect(t.sent).toHaveLength(0);
+  });
+
+  test("throttled submits are sent again at once, up to the bound", async () => {
+    const throttled = () => new SmppStatusError(CommandStatus.ESME_RTHROTTLED);
+    const ok = target([throttled(), throttled(), "abc"]);
+    const first = await runAttempt(deps(ROUTED, ok).d, message(), [part(1, "hello")]);
+    expect(first.decision).toEqual({ kind: "sent" });
+    expect(ok.sent).toHaveLength(3);
+
+    const never = target([throttled(), throttled(), throttled(), throttled(), throttled()]);
+    const second = await runAttempt(deps(ROUTED, never).d, message(), [part(1, "hello")]);
+    expect(second.decision).toMatchObject({
+      kind: "retry",
+      counted: true,
+      smppStatus: CommandStatus.ESME_RTHROTTLED,
+    });
+    expect(never.sent).toHaveLength(4);
+  });
+
+  test("a submit that never settles is given up after partTimeoutMs as an unknown outcome", async () => {
+    const t = target(["never"]);
+    const result = await runAttempt(deps(ROUTED, t, { partTimeoutMs: 30 }).d, message(), [part(1, "hello")]);
+    expect(result.decision).toMatchObject({ kind: "retry", counted: true });
+  });
+
+  test("only the parts without an SMSC id are submitted again", async () => {
+    const text = "e".repeat(400);
+    const t = target(["id2"]);
+    const parts = [part(1, "e".repeat(153), "id1"), part(2, "e".repeat(153)), part(3, "e".repeat(94), "id3")];
+    const result = await runAttempt(deps(ROUTED, t).d, message({ text, segments: 3, concatRef: 7 }), parts);
+    expect(result.decision).toEqual({ kind: "sent" });
+    expect(result.submitted.map((s) => s.planned.index)).toEqual([2]);
+    expect(t.sent).toHaveLength(1);
+  });
+});
