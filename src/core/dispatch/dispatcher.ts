@@ -93,6 +93,22 @@ interface Work {
   parts: MessagePartRow[];
 }
 
+/**
+ * Wiring (main): one per process, started before the API accepts and stopped after it stopped.
+ * ```ts
+ * const runtime = new PoolRuntime();
+ * const receipts = new ReceiptProcessor({ db, upstreams: runtime, logger });
+ * runtime.setReceiptHandler(receipts);
+ * receipts.start();
+ * await loadUpstreamsIntoRuntime(db, config.secretKey, runtime);
+ * const dispatcher = new Dispatcher({ db, runtime, instanceId, logger });
+ * await dispatcher.start();
+ * const messages = new MessageService({ db, sink: dispatcher, instanceId }); // same lease length
+ * // shutdown: messages.close() → dispatcher.stop() → runtime.close() → receipts.stop()
+ * ```
+ * `instanceId` must be unique among running instances (a stable one, e.g. kept in DATA_DIR, lets a
+ * restarted process take its own leased work back at once instead of after the lease).
+ */
 export class Dispatcher implements MessageSink {
   /** The route table the attempts read; call `routes.invalidate()` after a route change. */
   readonly routes: RouteTable;
