@@ -2,7 +2,12 @@
  * `npm run bench:smpp`: submit_sm round trips per second and their latency on ONE ClientSession, at
  * window 10 and window 100, against the SMSC simulator running in another process on loopback.
  * Each window keeps exactly `window` requests in flight (one loop per slot) for `BENCH_SECONDS`
- * (default 5) after a 1 s warm-up. The last output line is the JSON summary (COMMON.md).
+ * (default 5) after a 1 s warm-up. Besides the rate it reports the CPU time per round trip of each
+ * process (user + system): on a shared, busy machine the rate swings with what else runs, the CPU cost
+ * does not. The last output line is the JSON summary (COMMON.md).
+ *
+ * Profiling: start the simulator yourself (e.g. `node --cpu-prof --import tsx bench/smpp-simulator-child.ts`,
+ * it prints its port) and pass BENCH_PORT=<port>; BENCH_WINDOWS=10,100 picks the windows.
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -35,10 +40,17 @@ const body: SubmitSmBody = {
   short_message: Buffer.from("Your code is 123456. It expires in 10 minutes.", "latin1"),
 };
 
-async function startSimulator(): Promise<{ port: number; stop(): Promise<void> }> {
+interface SimulatorProcess {
+  port: number;
+  /** The simulator's CPU time so far in microseconds; undefined when it runs elsewhere (BENCH_PORT). */
+  cpuMicros(): Promise<number | undefined>;
+  stop(): Promise<void>;
+}
+
+async function startSimulator(): Promise<SimulatorProcess> {
   // BENCH_PORT: use a simulator started elsewhere (e.g. under `node --cpu-prof` for profiling).
   if (process.env.BENCH_PORT !== undefined) {
-    return { port: Number(process.env.BENCH_PORT), stop: async () => {} };
+    return { port: Number(process.env.BENCH_PORT), cpuMicros: async () => undefined, stop: async () => {} };
   }
   const child = spawn(
     process.execPath,
@@ -54,6 +66,11 @@ async function startSimulator(): Promise<{ port: number; stop(): Promise<void> }
   const { port } = JSON.parse(first) as { port: number };
   return {
     port,
+    async cpuMicros() {
+      child.stdin.write("cpu\n");
+      const [line] = (await once(lines, "line")) as [string];
+      return (JSON.parse(line) as { cpu_us: number }).cpu_us;
+    },
     async stop() {
       const exited = once(child, "exit");
       child.stdin.end();
@@ -67,9 +84,13 @@ interface Result {
   p50: number;
   p99: number;
   count: number;
+  /** CPU time per round trip in microseconds, user + system: independent of how busy the machine is. */
+  clientCpuUs: number;
+  simulatorCpuUs: number | undefined;
 }
 
-async function run(port: number, window: number): Promise<Result> {
+async function run(simulator: SimulatorProcess, window: number): Promise<Result> {
+  const port = simulator.port;
   const session = new ClientSession({
     id: `bench-w${window}`,
     host: "127.0.0.1",
@@ -99,11 +120,15 @@ async function run(port: number, window: number): Promise<Result> {
   };
   const loops = Array.from({ length: window }, loop);
   await sleep(1000);
+  const simCpu0 = await simulator.cpuMicros();
+  const cpu0 = process.cpuUsage();
   measuring = true;
   const started = performance.now();
   await sleep(seconds * 1000);
   measuring = false;
   const elapsed = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const simCpu1 = await simulator.cpuMicros();
   running = false;
   await Promise.all(loops);
   await session.close();
@@ -112,6 +137,8 @@ async function run(port: number, window: number): Promise<Result> {
     p50: percentile(histogram, count, 0.5),
     p99: percentile(histogram, count, 0.99),
     count,
+    clientCpuUs: (cpu.user + cpu.system) / count,
+    simulatorCpuUs: simCpu0 === undefined || simCpu1 === undefined ? undefined : (simCpu1 - simCpu0) / count,
   };
 }
 
@@ -133,14 +160,19 @@ const simulator = await startSimulator();
 const metrics: Record<string, number> = {};
 try {
   for (const window of windows) {
-    const r = await run(simulator.port, window);
+    const r = await run(simulator, window);
     console.log(
       `window ${String(window).padStart(3)}: ${Math.round(r.perSecond).toLocaleString("en")} submit_sm/s ` +
-        `(${r.count} round trips in ${seconds} s), latency p50 ${r.p50.toFixed(3)} ms, p99 ${r.p99.toFixed(3)} ms`,
+        `(${r.count} round trips in ${seconds} s), latency p50 ${r.p50.toFixed(3)} ms, p99 ${r.p99.toFixed(3)} ms; ` +
+        `CPU per round trip: client ${r.clientCpuUs.toFixed(2)} µs, simulator ${r.simulatorCpuUs?.toFixed(2) ?? "?"} µs`,
     );
     metrics[`submit_per_s_window${window}`] = Math.round(r.perSecond);
     metrics[`latency_p50_ms_window${window}`] = Number(r.p50.toFixed(3));
     metrics[`latency_p99_ms_window${window}`] = Number(r.p99.toFixed(3));
+    metrics[`client_cpu_us_per_submit_window${window}`] = Number(r.clientCpuUs.toFixed(2));
+    if (r.simulatorCpuUs !== undefined) {
+      metrics[`simulator_cpu_us_per_submit_window${window}`] = Number(r.simulatorCpuUs.toFixed(2));
+    }
   }
 } finally {
   await simulator.stop();
