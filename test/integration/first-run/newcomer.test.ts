@@ -17,9 +17,9 @@ import { freePort, jsonLines, type ServeProcess, startServe } from "./serve-proc
 
 const run = promisify(execFile);
 /** A first start initialises and migrates PGlite from scratch: slow on a busy machine. */
-const START_MS = 150_000;
+const START_MS = 240_000;
 const DELIVERY_MS = 30_000;
-const TEST_MS = 300_000;
+const TEST_MS = 420_000;
 
 let dataDir: string;
 let port: number;
