@@ -1,0 +1,313 @@
+/**
+ * End to end (issue 5 "Speed"): PostgreSQL, the service (`smpp-bridge serve` in its own process), the
+ * SMSC simulator with receipts (its own process) and the HTTP load generator (its own process), all on
+ * this machine. For each concurrency (BENCH_CONCURRENCY, default "50,200"), BENCH_MESSAGES (default
+ * 50000) messages are POSTed one per request to /v1/messages; reported per run: accepted/s (202s),
+ * submitted/s (every accepted message `sent` or further), receipted/s (every one `delivered`), p50/p99
+ * accept latency; and the service's peak RSS over the whole benchmark.
+ *
+ * The database: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres) names the server; a
+ * fresh migrated database is created there and dropped at the end. Knobs: BENCH_SESSIONS (SMPP
+ * sessions, default 2), BENCH_WINDOW (per session, default 100), BENCH_POOL (database connections,
+ * default 10), BENCH_LOG_LEVEL (service LOG_LEVEL, default warn). Every wait is bounded
+ * (BENCH_PHASE_TIMEOUT_S, default 600 per run). Last line: one JSON summary.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { createServer } from "node:net";
+import os from "node:os";
+import { fileURLToPath } from "node:url";
+import { sql } from "drizzle-orm";
+import { loadDatabaseConfig } from "../src/config.js";
+import { openDatabase, queryRows } from "../src/db/client.js";
+import { createMigratedDatabase, dropDatabase, parseDatabaseUrl } from "../test/helpers/pg-admin.js";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const num = (name: string, fallback: number) => {
+  const value = process.env[name];
+  return value === undefined || value === "" ? fallback : Number(value);
+};
+const MESSAGES = num("BENCH_MESSAGES", 50_000);
+const CONCURRENCIES = (process.env.BENCH_CONCURRENCY || "50,200").split(",").map(Number);
+const SESSIONS = num("BENCH_SESSIONS", 2);
+const WINDOW = num("BENCH_WINDOW", 100);
+const POOL = num("BENCH_POOL", 10);
+const LOG_LEVEL = process.env.BENCH_LOG_LEVEL || "warn";
+const PHASE_TIMEOUT_MS = num("BENCH_PHASE_TIMEOUT_S", 600) * 1000;
+const WARMUP_MESSAGES = Math.min(2_000, MESSAGES);
+
+interface LoadResult {
+  accepted: number;
+  seconds: number;
+  accepted_per_s: number;
+  p50_ms: number;
+  p99_ms: number;
+  max_ms: number;
+  others: Record<string, number>;
+}
+
+interface RunResult {
+  concurrency: number;
+  load: LoadResult;
+  submittedPerS: number | null;
+  receiptedPerS: number | null;
+  rssPeakMb: number;
+}
+
+function node(script: string, args: string[], env: Record<string, string> = {}): ChildProcess {
+  return spawn(process.execPath, ["--import", "tsx", script, ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+}
+
+/** Collects a child's stdout and resolves with its first line that parses as JSON. */
+function firstJsonLine<T>(child: ChildProcess): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let buffer = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      buffer += chunk.toString("utf8");
+      for (const line of buffer.split("\n")) {
+        if (!line.startsWith("{")) continue;
+        try {
+          resolve(JSON.parse(line) as T);
+          return;
+        } catch {
+          // a partial line: wait for more
+        }
+      }
+    });
+    child.on("exit", (code) => reject(new Error(`child exited (${code}) before printing its result`)));
+  });
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Resident set now and at its peak (VmRSS, VmHWM) of a process, in MB; zeros when unreadable. */
+function rssOf(pid: number | undefined): { now: number; peak: number } {
+  if (pid === undefined) return { now: 0, peak: 0 };
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? 0);
+    return { now: kb("VmRSS") / 1024, peak: kb("VmHWM") / 1024 };
+  } catch {
+    return { now: 0, peak: 0 };
+  }
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+async function api(
+  base: string,
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<unknown> {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json: unknown = await response.json();
+  if (response.status >= 300)
+    throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+const baseUrl = loadDatabaseConfig().databaseUrl ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const dbName = await createMigratedDatabase(baseUrl, "e2e");
+const dbUrl = parseDatabaseUrl(baseUrl).withName(dbName);
+const database = await openDatabase({ databaseUrl: dbUrl, databasePoolSize: 2 });
+const children: ChildProcess[] = [];
+const adminToken = `adm_${randomBytes(24).toString("base64url")}`;
+
+try {
+  const simulator = node("bench/smpp-simulator-child.ts", []);
+  children.push(simulator);
+  const { port: smscPort } = await firstJsonLine<{ port: number }>(simulator);
+
+  const httpPort = await freePort();
+  const service = node("src/cli.ts", ["serve"], {
+    DATABASE_URL: dbUrl,
+    DATABASE_POOL_SIZE: String(POOL),
+    ADMIN_TOKEN: adminToken,
+    SECRET_KEY: randomBytes(32).toString("base64"),
+    PORT: String(httpPort),
+    HOST: "127.0.0.1",
+    LOG_LEVEL,
+  });
+  children.push(service);
+  service.stdout?.resume();
+  const url = `http://127.0.0.1:${httpPort}`;
+  await until(
+    async () => (await fetch(`${url}/healthz`).catch(() => undefined))?.status === 200,
+    120_000,
+    "the service to answer /healthz",
+  );
+
+  const upstream = (await api(url, adminToken, "POST", "/admin/upstreams", {
+    name: "bench-smsc",
+    host: "127.0.0.1",
+    port: smscPort,
+    system_id: "bench",
+    password: "bench",
+    sessions: SESSIONS,
+    window: WINDOW,
+  })) as { id: string };
+  await api(url, adminToken, "POST", "/admin/routes", { prefix: "", upstream_ids: [upstream.id] });
+  await until(
+    async () => {
+      const { data } = (await api(url, adminToken, "GET", `/admin/upstreams/${upstream.id}/sessions`)) as {
+        data: { state: string }[];
+      };
+      return data.filter((s) => s.state === "bound").length === SESSIONS;
+    },
+    60_000,
+    "the SMPP sessions to bind",
+  );
+
+  let rssPeakMb = 0;
+  const sampleRss = () => {
+    const rss = rssOf(service.pid);
+    rssPeakMb = Math.max(rssPeakMb, rss.peak, rss.now);
+  };
+
+  /** One run on a fresh account: load, then wait for every accepted message to be sent and receipted. */
+  async function run(concurrency: number, messages: number): Promise<RunResult> {
+    const account = (await api(url, adminToken, "POST", "/admin/accounts", {
+      name: `bench-c${concurrency}-${messages}`,
+      default_from: "Bench",
+    })) as { id: string };
+    const { key } = (await api(url, adminToken, "POST", `/admin/accounts/${account.id}/api-keys`, {})) as {
+      key: string;
+    };
+    const started = performance.now();
+    let allSentAt: number | null = null;
+    let allDeliveredAt: number | null = null;
+    let target = Number.POSITIVE_INFINITY;
+    const loader = node("bench/http-load-child.ts", [
+      `${url}/v1/messages`,
+      key,
+      String(messages),
+      String(concurrency),
+    ]);
+    children.push(loader);
+    let loadDone = false;
+    const loadResult = firstJsonLine<LoadResult>(loader).then((r) => {
+      loadDone = true;
+      target = r.accepted;
+      return r;
+    });
+    const deadline = Date.now() + PHASE_TIMEOUT_MS;
+    while (Date.now() < deadline && (allDeliveredAt === null || !loadDone)) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      sampleRss();
+      const [counts] = await queryRows<{ sent: number; delivered: number }>(
+        database.db,
+        sql`SELECT count(*) FILTER (WHERE status IN ('sent', 'delivered', 'undelivered'))::int AS sent,
+                   count(*) FILTER (WHERE status = 'delivered')::int AS delivered
+            FROM messages WHERE account_id = ${account.id}`,
+      );
+      const now = performance.now();
+      if (loadDone && allSentAt === null && (counts?.sent ?? 0) >= target) allSentAt = now;
+      if (loadDone && allDeliveredAt === null && (counts?.delivered ?? 0) >= target) allDeliveredAt = now;
+    }
+    const load = await loadResult;
+    const rate = (at: number | null) => (at === null ? null : load.accepted / ((at - started) / 1000));
+    return {
+      concurrency,
+      load,
+      submittedPerS: rate(allSentAt),
+      receiptedPerS: rate(allDeliveredAt),
+      rssPeakMb,
+    };
+  }
+
+  await run(50, WARMUP_MESSAGES);
+  const results: RunResult[] = [];
+  for (const concurrency of CONCURRENCIES) {
+    const result = await run(concurrency, MESSAGES);
+    results.push(result);
+    const f = (n: number | null) =>
+      n === null ? "n/a (timed out)" : `${Math.round(n).toLocaleString("en-US")}/s`;
+    console.log(
+      `concurrency ${concurrency}: ${result.load.accepted.toLocaleString("en-US")} accepted in ` +
+        `${result.load.seconds.toFixed(1)} s — accepted ${f(result.load.accepted_per_s)}, ` +
+        `submitted ${f(result.submittedPerS)}, receipted ${f(result.receiptedPerS)}; ` +
+        `accept p50 ${result.load.p50_ms.toFixed(1)} ms, p99 ${result.load.p99_ms.toFixed(1)} ms; ` +
+        `other statuses ${JSON.stringify(result.load.others)}; service RSS peak ${Math.round(rssPeakMb)} MB`,
+    );
+  }
+  sampleRss();
+
+  const metrics: Record<string, number> = {};
+  for (const r of results) {
+    const c = `c${r.concurrency}`;
+    metrics[`${c}_accepted_per_s`] = Math.round(r.load.accepted_per_s);
+    metrics[`${c}_submitted_per_s`] = Math.round(r.submittedPerS ?? 0);
+    metrics[`${c}_receipted_per_s`] = Math.round(r.receiptedPerS ?? 0);
+    metrics[`${c}_accept_p50_ms`] = Math.round(r.load.p50_ms * 10) / 10;
+    metrics[`${c}_accept_p99_ms`] = Math.round(r.load.p99_ms * 10) / 10;
+    metrics[`${c}_not_accepted`] = Object.values(r.load.others).reduce((a, b) => a + b, 0);
+  }
+  metrics.rss_peak_mb = Math.round(rssPeakMb);
+  console.log(
+    JSON.stringify({
+      bench: "e2e",
+      metrics,
+      env: {
+        node: process.version,
+        cpu: os.cpus()[0]?.model ?? "unknown",
+        cores: os.cpus().length,
+        load_average_1m: Math.round((os.loadavg()[0] ?? 0) * 10) / 10,
+        messages_per_run: MESSAGES,
+        smpp_sessions: SESSIONS,
+        window: WINDOW,
+        database_pool: POOL,
+        log_level: LOG_LEVEL,
+        processes: "service, simulator (receipts after 100 ms) and load generator each in its own process",
+      },
+    }),
+  );
+} finally {
+  for (const child of children) {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.stdin?.end();
+      child.kill("SIGTERM");
+    }
+  }
+  await Promise.all(
+    children.map((child) =>
+      child.exitCode !== null || child.signalCode !== null
+        ? Promise.resolve()
+        : new Promise<void>((resolve) => {
+            const timer = setTimeout(() => {
+              child.kill("SIGKILL");
+              resolve();
+            }, 15_000);
+            child.on("exit", () => {
+              clearTimeout(timer);
+              resolve();
+            });
+          }),
+    ),
+  );
+  await database.close();
+  await dropDatabase(baseUrl, dbName);
+}
