@@ -8,8 +8,8 @@
  * row, and is answered from it here.
  */
 import { createHash } from "node:crypto";
-import { and, eq, lt } from "drizzle-orm";
-import type { Executor } from "../../db/client.js";
+import { and, eq, sql } from "drizzle-orm";
+import { type Executor, queryRows } from "../../db/client.js";
 import { idempotencyKeys } from "../../db/schema.js";
 import { ConflictError } from "../service-errors.js";
 
@@ -80,12 +80,40 @@ export async function replayStored(
   return { status: row.responseStatus, body: row.responseBody };
 }
 
-/** Deletes keys older than the 24 h window (they no longer answer); returns how many. */
-export async function sweepIdempotencyKeys(db: Executor, now: Date = new Date()): Promise<number> {
+/** Default of {@link sweepIdempotencyKeys}'s `limit`: rows one statement deletes. */
+export const SWEEP_BATCH_ROWS = 10_000;
+
+/**
+ * Deletes keys older than the 24 h window (they no longer answer: the accept statement takes such a key
+ * over), at most `limit` rows per statement and statements until fewer come back, so one sweep never
+ * holds a long lock. `SKIP LOCKED`: instances sweeping at once take different rows. Returns how many.
+ */
+export async function sweepIdempotencyKeys(
+  db: Executor,
+  now: Date = new Date(),
+  limit: number = SWEEP_BATCH_ROWS,
+): Promise<number> {
   const cutoff = new Date(now.getTime() - IDEMPOTENCY_WINDOW_MS);
-  const deleted = await db
-    .delete(idempotencyKeys)
-    .where(lt(idempotencyKeys.createdAt, cutoff))
-    .returning({ key: idempotencyKeys.key });
-  return deleted.length;
+  let total = 0;
+  // Bounded: a backlog larger than 100 statements is left for the next sweep.
+  for (let round = 0; round < 100; round++) {
+    const rows = await queryRows<{ n: number }>(
+      db,
+      sql`WITH doomed AS (
+            SELECT account_id, key FROM idempotency_keys
+            WHERE created_at < ${cutoff.toISOString()}::timestamptz
+            ORDER BY created_at LIMIT ${limit}
+            FOR UPDATE SKIP LOCKED
+          ), deleted AS (
+            DELETE FROM idempotency_keys k USING doomed
+            WHERE k.account_id = doomed.account_id AND k.key = doomed.key
+            RETURNING 1
+          )
+          SELECT count(*)::int AS n FROM deleted`,
+    );
+    const n = rows[0]?.n ?? 0;
+    total += n;
+    if (n < limit) break;
+  }
+  return total;
 }

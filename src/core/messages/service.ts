@@ -11,7 +11,13 @@ import { type AcceptItem, type GroupCommitOptions, type GroupCommitStats, GroupC
 import { AccountRateLimiter } from "./account-rate.js";
 import { AccountSettingsCache, type AccountSettingsOptions } from "./account-settings.js";
 import { MessageValidationError, RateLimitedError } from "./errors.js";
-import { type IdempotencyClaim, replayStored, requestHash, type StoredResponse } from "./idempotency.js";
+import {
+  type IdempotencyClaim,
+  replayStored,
+  requestHash,
+  type StoredResponse,
+  sweepIdempotencyKeys,
+} from "./idempotency.js";
 import { ConcatRefs, type LeaseOptions, prepareMessage } from "./prepare.js";
 import { cancelMessage, getMessage, listMessages, type MessageFilter } from "./queries.js";
 import { type MessageJson, serializeMessage } from "./serialize.js";
@@ -19,6 +25,9 @@ import type { AcceptedMessage, MessageSink } from "./sink.js";
 import type { RequestedEncoding, SendRequest, ValidMessage } from "./types.js";
 import { type ValidationContext, validateSend } from "./validate/message.js";
 import { checkText } from "./validate/text.js";
+
+/** Default of {@link MessageServiceOptions.keySweepIntervalMs}: 10 minutes. */
+export const DEFAULT_KEY_SWEEP_INTERVAL_MS = 10 * 60 * 1000;
 
 /** Default of {@link MessageServiceOptions.leaseMs}: 30 s. */
 export const DEFAULT_ACCEPT_LEASE_MS = 30_000;
@@ -42,6 +51,12 @@ export interface MessageServiceOptions {
   groupCommit?: GroupCommitOptions | undefined;
   /** How long account settings (default_from, max_tps) are cached (default 5000 ms). */
   accountSettings?: AccountSettingsOptions | undefined;
+  /**
+   * Idempotency keys older than 24 h are deleted in the background, at most once per this interval,
+   * started by an accept (no timer of its own), in ms. Default {@link DEFAULT_KEY_SWEEP_INTERVAL_MS};
+   * 0 sweeps after every accept.
+   */
+  keySweepIntervalMs?: number | undefined;
   /** Past `send_at` still taken as "now", in ms. Default 30000. */
   sendAtToleranceMs?: number | undefined;
   /** Wall clock in ms since the epoch. Default `Date.now`. */
@@ -79,6 +94,11 @@ export class MessageService {
   private readonly lease: LeaseOptions | null;
   private readonly clock: () => number;
   private readonly sendAtToleranceMs: number | undefined;
+  private readonly keySweepIntervalMs: number;
+  private readonly logger: Logger | undefined;
+  /** Wall-clock time of the last sweep start; the first accept of a process sweeps. */
+  private lastSweepAt = Number.NEGATIVE_INFINITY;
+  private sweeping: Promise<number> | null = null;
 
   constructor(options: MessageServiceOptions) {
     this.db = options.db;
@@ -101,6 +121,8 @@ export class MessageService {
     this.rate = new AccountRateLimiter({ now: options.monotonic });
     this.clock = options.clock ?? Date.now;
     this.sendAtToleranceMs = options.sendAtToleranceMs;
+    this.keySweepIntervalMs = options.keySweepIntervalMs ?? DEFAULT_KEY_SWEEP_INTERVAL_MS;
+    this.logger = options.logger;
   }
 
   /** Group commit counters (statements, groups, messages). */
@@ -176,13 +198,40 @@ export class MessageService {
     return cancelMessage(this.db, accountId, id);
   }
 
-  /** Commits what is queued and stops accepting. */
-  close(): Promise<void> {
-    return this.committer.close();
+  /**
+   * Deletes idempotency keys past their 24 h (see idempotency.ts); returns how many. Runs by itself
+   * from accepts every `keySweepIntervalMs`; a sweep already running is joined, not doubled.
+   */
+  sweepIdempotencyKeys(): Promise<number> {
+    this.sweeping ??= sweepIdempotencyKeys(this.db, new Date(this.clock())).finally(() => {
+      this.sweeping = null;
+    });
+    return this.sweeping;
+  }
+
+  /** Commits what is queued, stops accepting, and waits for a key sweep in progress. */
+  async close(): Promise<void> {
+    await this.committer.close();
+    await this.sweeping?.catch(() => 0);
   }
 
   private claim(key: string | undefined, operation: string, body: unknown): IdempotencyClaim | null {
-    return key === undefined ? null : { key, requestHash: requestHash(operation, body) };
+    if (key === undefined) return null;
+    this.maybeSweep();
+    return { key, requestHash: requestHash(operation, body) };
+  }
+
+  /** Starts a background key sweep when the interval has passed since the last one. */
+  private maybeSweep(): void {
+    const now = this.clock();
+    if (this.sweeping !== null || now - this.lastSweepAt < this.keySweepIntervalMs) return;
+    this.lastSweepAt = now;
+    this.sweepIdempotencyKeys().catch((error: unknown) => {
+      this.logger?.warn(
+        { err: error },
+        "sweeping expired idempotency keys failed; the next interval retries",
+      );
+    });
   }
 
   private context(defaultFrom: string | null, now: Date): ValidationContext {

@@ -1,5 +1,6 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MessageService } from "../../../../src/core/messages/service.js";
 import { idempotencyKeys, messages } from "../../../../src/db/schema.js";
 import { errorPaths, problemOf } from "../harness.js";
 import {
@@ -194,5 +195,49 @@ describe("Idempotency-Key on POST /v1/messages/batch", () => {
     const bodies = await Promise.all(responses.map((r) => r.text()));
     expect(new Set(bodies).size).toBe(1);
     expect(await countTo("+447700900212")).toBe(20);
+  });
+});
+
+describe("expired key sweep", () => {
+  const keyRow = (key: string, ageMs: number) => ({
+    accountId: acme.accountId,
+    key,
+    requestHash: "h",
+    responseStatus: 202,
+    responseBody: "{}",
+    createdAt: new Date(Date.now() - ageMs),
+  });
+  const keysNamed = async (...names: string[]) =>
+    (
+      await api.database.db
+        .select({ key: idempotencyKeys.key })
+        .from(idempotencyKeys)
+        .where(and(eq(idempotencyKeys.accountId, acme.accountId), inArray(idempotencyKeys.key, names)))
+    )
+      .map((r) => r.key)
+      .sort();
+
+  it("deletes keys past 24 h and keeps the live ones", async () => {
+    await api.database.db
+      .insert(idempotencyKeys)
+      .values([keyRow("sweep-old", 25 * 3_600_000), keyRow("sweep-live", 23 * 3_600_000)]);
+    expect(await api.service.sweepIdempotencyKeys()).toBeGreaterThanOrEqual(1);
+    expect(await keysNamed("sweep-old", "sweep-live")).toEqual(["sweep-live"]);
+  });
+
+  it("runs by itself from keyed accepts once its interval has passed", async () => {
+    await api.database.db.insert(idempotencyKeys).values([keyRow("auto-old", 30 * 3_600_000)]);
+    const service = new MessageService({ db: api.database.db, keySweepIntervalMs: 0 });
+    try {
+      const accepted = await service.send(acme.accountId, { to: "+447700900220", text: "x" }, "auto-new");
+      expect(accepted.status).toBe(202);
+      // The sweep runs in the background of the accept: wait for it, boundedly.
+      for (let i = 0; i < 100 && (await keysNamed("auto-old")).length > 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(await keysNamed("auto-old", "auto-new")).toEqual(["auto-new"]);
+    } finally {
+      await service.close();
+    }
   });
 });
