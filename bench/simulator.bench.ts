@@ -12,6 +12,7 @@
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import os from "node:os";
 import { createInterface } from "node:readline";
@@ -23,10 +24,31 @@ import type { Pdu } from "../src/smpp/pdu.js";
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const WARMUP_MS = 1000;
 
-async function startSimulator(): Promise<{ port: number; stop(): Promise<void> }> {
+interface SimulatorProcess {
+  port: number;
+  /** The simulator's CPU time so far in microseconds, when /proc shows it (Linux); else undefined. */
+  cpuMicros(): number | undefined;
+  stop(): Promise<void>;
+}
+
+/** utime + stime of a process from /proc/<pid>/stat, in microseconds (clock ticks of 10 ms). */
+function procCpuMicros(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks * 10_000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function startSimulator(): Promise<SimulatorProcess> {
   // BENCH_PORT: use a simulator started elsewhere (e.g. under `node --cpu-prof` for profiling).
   if (process.env.BENCH_PORT !== undefined) {
-    return { port: Number(process.env.BENCH_PORT), stop: async () => {} };
+    return { port: Number(process.env.BENCH_PORT), cpuMicros: () => undefined, stop: async () => {} };
   }
   const cli = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
   const child = spawn(
@@ -48,6 +70,7 @@ async function startSimulator(): Promise<{ port: number; stop(): Promise<void> }
   lines.on("line", () => {});
   return {
     port,
+    cpuMicros: () => procCpuMicros(child.pid),
     async stop() {
       const exited = once(child, "exit");
       child.kill("SIGTERM");
@@ -89,10 +112,13 @@ interface RunResult {
   submitsPerSecond: number;
   receiptsPerSecond: number;
   errors: number;
+  /** Simulator CPU time per submit (its receipt included, if any), in microseconds. */
+  cpuUsPerSubmit: number | undefined;
 }
 
 /** Binds a transceiver, then keeps `window` submits outstanding for the warm-up plus `seconds`. */
-async function run(port: number, window: number, receipts: boolean): Promise<RunResult> {
+async function run(simulator: SimulatorProcess, window: number, receipts: boolean): Promise<RunResult> {
+  const port = simulator.port;
   const socket: Socket = connect({ port, host: "127.0.0.1" });
   socket.setNoDelay(true);
   await once(socket, "connect");
@@ -178,11 +204,13 @@ async function run(port: number, window: number, receipts: boolean): Promise<Run
   fill();
 
   await new Promise((r) => setTimeout(r, WARMUP_MS));
+  const cpu0 = simulator.cpuMicros();
   measuring = true;
   const started = performance.now();
   await new Promise((r) => setTimeout(r, seconds * 1000));
   measuring = false;
   const elapsed = (performance.now() - started) / 1000;
+  const cpu1 = simulator.cpuMicros();
   running = false;
   socket.destroy();
   await once(socket, "close");
@@ -190,23 +218,38 @@ async function run(port: number, window: number, receipts: boolean): Promise<Run
     submitsPerSecond: Math.round(responses / elapsed),
     receiptsPerSecond: Math.round(receiptCount / elapsed),
     errors,
+    cpuUsPerSubmit:
+      cpu0 === undefined || cpu1 === undefined || responses === 0 ? undefined : (cpu1 - cpu0) / responses,
   };
 }
 
 const simulator = await startSimulator();
 // BENCH_ONLY=receipts runs only the receipts case (for profiling it).
 const all = process.env.BENCH_ONLY !== "receipts";
-const skipped: RunResult = { submitsPerSecond: 0, receiptsPerSecond: 0, errors: 0 };
+const skipped: RunResult = {
+  submitsPerSecond: 0,
+  receiptsPerSecond: 0,
+  errors: 0,
+  cpuUsPerSubmit: undefined,
+};
+const cpuNote = (r: RunResult): string =>
+  r.cpuUsPerSubmit === undefined ? "" : ` (simulator CPU ${r.cpuUsPerSubmit.toFixed(2)} µs per submit)`;
 try {
-  const deep = all ? await run(simulator.port, 1000, false) : skipped;
-  console.log(`window 1000, no receipts: ${deep.submitsPerSecond.toLocaleString("en-US")} submit_sm/s`);
-  const w100 = all ? await run(simulator.port, 100, false) : skipped;
-  console.log(`window 100, no receipts:  ${w100.submitsPerSecond.toLocaleString("en-US")} submit_sm/s`);
-  const dlr = await run(simulator.port, 1000, true);
+  const deep = all ? await run(simulator, 1000, false) : skipped;
+  console.log(
+    `window 1000, no receipts: ${deep.submitsPerSecond.toLocaleString("en-US")} submit_sm/s${cpuNote(deep)}`,
+  );
+  const w100 = all ? await run(simulator, 100, false) : skipped;
+  console.log(
+    `window 100, no receipts:  ${w100.submitsPerSecond.toLocaleString("en-US")} submit_sm/s${cpuNote(w100)}`,
+  );
+  const dlr = await run(simulator, 1000, true);
   console.log(
     `window 1000, receipts:    ${dlr.submitsPerSecond.toLocaleString("en-US")} submit_sm/s, ` +
-      `${dlr.receiptsPerSecond.toLocaleString("en-US")} receipts/s`,
+      `${dlr.receiptsPerSecond.toLocaleString("en-US")} receipts/s${cpuNote(dlr)}`,
   );
+  const cpuMetric = (name: string, r: RunResult): Record<string, number> =>
+    r.cpuUsPerSubmit === undefined ? {} : { [name]: Number(r.cpuUsPerSubmit.toFixed(2)) };
   const errors = deep.errors + w100.errors + dlr.errors;
   if (errors > 0) console.log(`${errors} submits answered with an error`);
   console.log(
@@ -218,6 +261,9 @@ try {
         submit_per_s_with_receipts: dlr.submitsPerSecond,
         receipts_per_s: dlr.receiptsPerSecond,
         submit_errors: errors,
+        ...cpuMetric("simulator_cpu_us_per_submit_window_1000", deep),
+        ...cpuMetric("simulator_cpu_us_per_submit_window_100", w100),
+        ...cpuMetric("simulator_cpu_us_per_submit_with_receipt", dlr),
       },
       env: {
         node: process.version,
