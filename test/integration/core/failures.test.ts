@@ -95,12 +95,12 @@ describe("failures", () => {
   test("a connection dropped mid-load resumes after rebind and nothing is lost", async () => {
     const start = p.sim.stats().submits;
     const acceptedBefore = p.sim.stats().submitsAccepted;
-    const sent = await sendMany(60, "drop");
-    await until(() => p.sim.stats().submits - start >= 20, "20 submits", 30_000);
+    const sent = await sendMany(40, "drop");
+    await until(() => p.sim.stats().submits - start >= 15, "15 submits", 30_000);
     p.sim.disconnectAll();
     const done = await finalStates(sent.map((m) => m.id));
     expect(done.filter((m) => m.status !== "delivered")).toEqual([]);
-    expect(p.sim.stats().submitsAccepted - acceptedBefore).toBeGreaterThanOrEqual(60);
+    expect(p.sim.stats().submitsAccepted - acceptedBefore).toBeGreaterThanOrEqual(40);
   }, 180_000);
 
   test("every accepted message got exactly the events its path passed", async () => {

@@ -62,7 +62,12 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
   const database = await createTestDatabase();
   const sim = await Simulator.start({ dlrDelayMs: 20, ...options.simulator });
   const runtime = new PoolRuntime({
-    pool: { submitWaitMs: 2000, session: { reconnect: { initialMs: 20, maxMs: 200 } } },
+    // A long bind timeout: on a loaded machine an in-process PGlite can hold the event loop for
+    // seconds, and a bind answered but not yet read must not count as refused.
+    pool: {
+      submitWaitMs: 2000,
+      session: { reconnect: { initialMs: 20, maxMs: 200 }, bindTimeoutMs: 30_000 },
+    },
   });
   const secretKey = randomBytes(32);
   const db = database.db;
