@@ -3,6 +3,7 @@
  * The `smpp-bridge` command line (DESIGN.md §4 "Command line"): one sub-command per job. Each command
  * module is imported only when chosen, so `simulator` starts without loading the HTTP service.
  */
+import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 
 type Command = (args: readonly string[]) => Promise<number>;
@@ -66,9 +67,22 @@ export async function runCli(args: readonly string[]): Promise<number> {
   return command.run(rest);
 }
 
-const invokedDirectly =
-  process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href;
-if (invokedDirectly) {
+/**
+ * Whether this file is the program (not imported by a test). The script path is resolved first: npx,
+ * `npm install -g` and node_modules/.bin start the `bin` through a symlink, while import.meta.url is
+ * the real file.
+ */
+function invokedDirectly(): boolean {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(script)).href;
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) {
   // `smpp-bridge openapi | head`: a reader that goes away early is not an error worth a stack trace.
   process.stdout.on("error", (error: NodeJS.ErrnoException) => {
     if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);

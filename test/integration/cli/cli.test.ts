@@ -1,10 +1,10 @@
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, symlink } from "node:fs/promises";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../../helpers/db.js";
-import { cliEnv, runCli, spawnCli } from "./run-cli.js";
+import { cliEnv, REPO_ROOT, runCli, spawnCli } from "./run-cli.js";
 
 /**
  * The `smpp-bridge` command line, run for real as a child process. Each start loads the TypeScript
@@ -42,6 +42,18 @@ describe("smpp-bridge --help", () => {
         expect(results[i]?.code, name).toBe(0);
         expect(results[i]?.stdout, name).toContain(`Usage: smpp-bridge ${name}`);
       });
+    },
+    CHILD_TEST_MS,
+  );
+
+  it(
+    "works when started through a symlink, as npx and node_modules/.bin start the bin",
+    async () => {
+      const link = join(scratch, "smpp-bridge.ts");
+      await symlink(join(REPO_ROOT, "src", "cli.ts"), link);
+      const result = await runCli(["--help"], cliEnv(), 60_000, link);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain("Usage: smpp-bridge");
     },
     CHILD_TEST_MS,
   );

@@ -5,8 +5,12 @@ import { fileURLToPath } from "node:url";
 export const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
 /** The real CLI, TypeScript sources through tsx (`node --import tsx src/cli.ts …`), in its own process. */
-export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv = cliEnv()): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", "src/cli.ts", ...args], {
+export function spawnCli(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = cliEnv(),
+  script = "src/cli.ts",
+): ChildProcess {
+  return spawn(process.execPath, ["--import", "tsx", script, ...args], {
     cwd: REPO_ROOT,
     env,
     stdio: ["ignore", "pipe", "pipe"],
@@ -34,8 +38,9 @@ export function runCli(
   args: readonly string[],
   env: NodeJS.ProcessEnv = cliEnv(),
   timeoutMs = 60_000,
+  script?: string,
 ): Promise<CliResult> {
-  const child = spawnCli(args, env);
+  const child = spawnCli(args, env, script);
   let stdout = "";
   let stderr = "";
   child.stdout?.on("data", (chunk: Buffer) => {
