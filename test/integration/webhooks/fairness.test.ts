@@ -53,5 +53,5 @@ describe("per-endpoint concurrency", () => {
       await slow.close();
       await fast.close();
     }
-  });
+  }, 120_000);
 });

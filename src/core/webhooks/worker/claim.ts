@@ -3,7 +3,12 @@
  * send needs (event body, signing secrets), so a batch of hundreds costs one round trip.
  *
  * Shaped this way because:
- * - `FOR UPDATE SKIP LOCKED` lets several instances claim at once without waiting on each other;
+ * - `FOR UPDATE SKIP LOCKED` lets several instances claim at once without waiting on each other; only
+ *   the rows picked are locked (locking every row looked at costs a heap write each), and the due
+ *   condition is re-checked on the locked row;
+ * - the picked ids go through `= ANY(ARRAY(…))`: the planner then expects a handful of rows and looks
+ *   each up by primary key, where a join on the CTE (estimated at the scan's LIMIT) made it hash whole
+ *   tables (170 ms against 30 ms for 128 rows out of 20,000);
  * - the lease is `next_attempt_at` pushed `lease` into the future (and recorded in lease_owner /
  *   lease_expires_at): a leased row is simply not due, so the due index alone finds work, and the rows
  *   of a worker that died become due again when its lease runs out — no sweeper needed;
@@ -61,7 +66,6 @@ export function claimDeliveries(db: Executor, request: ClaimRequest): Promise<Cl
         AND NOT (coalesce(endpoint_id, url) = ANY(${sql.param([...request.skipGates])}::text[]))
       ORDER BY next_attempt_at
       LIMIT ${request.limit * SCAN_FACTOR}
-      FOR UPDATE SKIP LOCKED
     ), picked AS (
       SELECT id FROM (
         SELECT id, next_attempt_at,
@@ -71,13 +75,19 @@ export function claimDeliveries(db: Executor, request: ClaimRequest): Promise<Cl
       WHERE rank <= ${request.perGate}
       ORDER BY next_attempt_at
       LIMIT ${request.limit}
+    ), locked AS (
+      -- Only the picked rows are locked; the due condition is checked again on the locked version, so
+      -- a row another worker claimed meanwhile (its next_attempt_at moved on) is not taken twice.
+      SELECT d.id FROM webhook_deliveries d
+      WHERE d.id = ANY(ARRAY(SELECT id FROM picked))
+        AND d.status IN ('pending', 'failed') AND d.next_attempt_at <= now()
+      FOR UPDATE SKIP LOCKED
     ), claimed AS (
       UPDATE webhook_deliveries d
       SET lease_owner = ${request.owner},
           lease_expires_at = now() + make_interval(secs => ${leaseSeconds}),
           next_attempt_at = now() + make_interval(secs => ${leaseSeconds})
-      FROM picked
-      WHERE d.id = picked.id
+      WHERE d.id = ANY(ARRAY(SELECT id FROM locked))
       RETURNING d.id, d.event_id, d.endpoint_id, d.url, d.attempts
     )
     SELECT c.id, c.event_id, c.endpoint_id, c.url, c.attempts,

@@ -83,10 +83,17 @@ export class GateScheduler<T> {
     return this.count;
   }
 
-  /** Keys of gates holding at least `limit` items (queued or sending). */
-  fullGates(limit: number): string[] {
+  /** Gates holding at least `limit` items (queued or sending): their keys and how many items they hold. */
+  fullGates(limit: number): { keys: string[]; items: number } {
     const keys: string[] = [];
-    for (const gate of this.gates.values()) if (gate.queue.length + gate.active >= limit) keys.push(gate.key);
-    return keys;
+    let items = 0;
+    for (const gate of this.gates.values()) {
+      const held = gate.queue.length + gate.active;
+      if (held >= limit) {
+        keys.push(gate.key);
+        items += held;
+      }
+    }
+    return { keys, items };
   }
 }

@@ -56,16 +56,18 @@ function writeOnce(db: Executor, owner: string, results: readonly AttemptResult[
   const statuses = results.map((r) => r.status);
   const nextAt = results.map((r) => (r.nextAttemptAt === null ? null : r.nextAttemptAt.toISOString()));
   const attemptedAt = results.map((r) => r.attemptedAt.toISOString());
-  const codes = results.map((r) => r.statusCode);
+  // Every array goes as text[] and is cast in SQL: postgres-js cannot type an array of numbers mixed
+  // with nulls (or only nulls) on its own.
+  const codes = results.map((r) => (r.statusCode === null ? null : String(r.statusCode)));
   const bodies = results.map((r) => r.responseBody);
-  const durations = results.map((r) => r.durationMs);
+  const durations = results.map((r) => String(r.durationMs));
   const errors = results.map((r) => r.error);
   return db.execute(
     sql`WITH r AS (
       SELECT * FROM unnest(
         ${sql.param(ids)}::text[], ${sql.param(attemptIds)}::text[], ${sql.param(statuses)}::text[],
-        ${sql.param(nextAt)}::timestamptz[], ${sql.param(attemptedAt)}::timestamptz[],
-        ${sql.param(codes)}::int[], ${sql.param(bodies)}::text[], ${sql.param(durations)}::int[],
+        ${sql.param(nextAt)}::text[]::timestamptz[], ${sql.param(attemptedAt)}::text[]::timestamptz[],
+        ${sql.param(codes)}::text[]::int[], ${sql.param(bodies)}::text[], ${sql.param(durations)}::text[]::int[],
         ${sql.param(errors)}::text[]
       ) AS r(delivery_id, attempt_id, status, next_at, attempted_at, code, body, duration, error)
     ), updated AS (

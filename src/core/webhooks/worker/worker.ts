@@ -49,7 +49,11 @@ export interface WebhookWorkerOptions {
   batchSize?: number | undefined;
   /** Requests in flight to one endpoint (or one status_callback URL) at once. Default 16. */
   perEndpointConcurrency?: number | undefined;
-  /** Claimed rows one endpoint may hold here (queued + sending) before claims skip it. Default 4 × concurrency. */
+  /**
+   * Claimed rows one endpoint may hold here (queued + sending) before claims skip it. Default
+   * 8 × concurrency. With the timeout it bounds how long a claimed row can wait here, which the lease
+   * must exceed: at most 1.75 × 128 rows / 16 at a time × 15 s = 210 s < 300 s.
+   */
   perEndpointBacklog?: number | undefined;
   /** Requests in flight in total. Default 256. */
   maxInFlight?: number | undefined;
@@ -70,6 +74,10 @@ export interface WebhookWorkerOptions {
 }
 
 const SECRET_CACHE_LIMIT = 1000;
+/** Most claimed rows held here, in batches: the bound on memory whatever the receivers do. */
+const HARD_CAP_BATCHES = 8;
+/** Result writes in flight at once (each is one statement on its own pool connection). */
+const MAX_CONCURRENT_FLUSHES = 4;
 
 interface Job {
   row: ClaimedDelivery;
@@ -101,7 +109,7 @@ export class WebhookWorker {
   private readonly sends = new Set<Promise<void>>();
   private pending: AttemptResult[] = [];
   private gone = new Set<string>();
-  private flushing: Promise<void> | undefined;
+  private readonly flushes = new Set<Promise<void>>();
   private flushQueued = false;
   private readonly keys = new Map<string, Buffer>();
   private readonly unsignedWarned = new Set<string>();
@@ -115,7 +123,7 @@ export class WebhookWorker {
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.batchSize = options.batchSize ?? 500;
     const concurrency = options.perEndpointConcurrency ?? 16;
-    this.backlogPerGate = options.perEndpointBacklog ?? concurrency * 4;
+    this.backlogPerGate = options.perEndpointBacklog ?? concurrency * 8;
     this.maxInFlight = options.maxInFlight ?? 256;
     this.timeoutMs = options.timeoutMs ?? 15_000;
     this.leaseMs = options.leaseMs ?? 300_000;
@@ -187,9 +195,18 @@ export class WebhookWorker {
   private async claimLoop(): Promise<void> {
     do {
       this.claimAgain = false;
-      let full = true;
-      while (full && this.running) {
-        const room = Math.min(this.batchSize, this.batchSize * 2 - this.gates.size);
+      let more = true;
+      while (more && this.running) {
+        // Receivers whose backlog is full are skipped by the claim and do not count against the
+        // room here: slow receivers must not use up the room the others need. Their rows are
+        // bounded per receiver (perEndpointBacklog), and all of it by a hard cap.
+        const full = this.gates.fullGates(this.backlogPerGate);
+        const flowing = this.gates.size - full.items;
+        const room = Math.min(
+          this.batchSize,
+          this.batchSize * 2 - flowing,
+          this.batchSize * HARD_CAP_BATCHES - this.gates.size,
+        );
         if (room <= 0) break;
         let rows: ClaimedDelivery[];
         try {
@@ -197,7 +214,7 @@ export class WebhookWorker {
             owner: this.owner,
             limit: room,
             perGate: this.backlogPerGate,
-            skipGates: this.gates.fullGates(this.backlogPerGate),
+            skipGates: full.keys,
             leaseMs: this.leaseMs,
           });
         } catch (error) {
@@ -206,7 +223,7 @@ export class WebhookWorker {
         }
         for (const row of rows) this.gates.add(gateKey(row), { row });
         this.pump();
-        full = rows.length >= room;
+        more = rows.length >= room;
       }
     } while (this.claimAgain && this.running);
   }
@@ -223,11 +240,12 @@ export class WebhookWorker {
         this.inFlight--;
         this.gates.done(gate);
         this.pump();
-        // Refill when a busy receiver's backlog, or the whole backlog, is half done: the pipe never
-        // runs dry under load, and claims stay bounded (one per half backlog) when nothing is due.
+        // Refill when a busy receiver's backlog is a quarter done, or the whole backlog half done:
+        // the next claim is back before the pipe runs dry, and claims stay bounded (one per quarter
+        // backlog) when nothing is due.
         if (
           this.running &&
-          (gate.queue.length + gate.active === Math.floor(this.backlogPerGate / 2) ||
+          (gate.queue.length + gate.active === Math.floor((this.backlogPerGate * 3) / 4) ||
             this.gates.size === Math.floor(this.batchSize / 2))
         ) {
           this.wake();
@@ -344,9 +362,13 @@ export class WebhookWorker {
     this.requestFlush();
   }
 
-  /** Writes the outcomes gathered so far soon: one write at a time, the next taking all that queued up. */
+  /**
+   * Writes the outcomes gathered so far: up to {@link MAX_CONCURRENT_FLUSHES} writes at once, each
+   * taking everything that queued up while the others ran (group commit), so the write latency of
+   * one statement does not cap the delivery rate.
+   */
   private requestFlush(): void {
-    if (this.flushing !== undefined) {
+    if (this.flushes.size >= MAX_CONCURRENT_FLUSHES) {
       this.flushQueued = true;
       return;
     }
@@ -356,7 +378,7 @@ export class WebhookWorker {
     this.pending = [];
     this.gone = new Set();
     let failed = false;
-    this.flushing = (async () => {
+    const flush = (async () => {
       try {
         await writeAttemptResults(this.db, this.owner, results);
         await disableGoneEndpoints(this.db, gone);
@@ -369,21 +391,22 @@ export class WebhookWorker {
         this.logger?.warn({ err: error }, "writing webhook attempt results failed; will retry");
       }
     })().finally(() => {
-      this.flushing = undefined;
+      this.flushes.delete(flush);
       const again = this.flushQueued && !failed;
       this.flushQueued = false;
       if (again) this.requestFlush();
     });
+    this.flushes.add(flush);
   }
 
-  /** Flushes until nothing is left, giving up after a few failed writes (stop). */
+  /** Flushes until nothing is left, giving up after a few rounds that write nothing (stop). */
   private async drainResults(): Promise<void> {
     for (let round = 0; round < 100; round++) {
-      await this.flushing;
+      await Promise.all([...this.flushes]);
       if (this.pending.length === 0 && this.gone.size === 0) return;
       const before = this.pending.length;
       this.requestFlush();
-      await this.flushing;
+      await Promise.all([...this.flushes]);
       if (this.pending.length >= before && round >= 2) return;
     }
   }
