@@ -23,16 +23,15 @@ export const CANCELABLE_STATUSES = ["scheduled", "queued"] as const;
 const withUpstream = { message: messages, upstreamName: upstreams.name };
 
 export async function getMessage(db: Executor, accountId: string, id: string): Promise<MessageJson> {
-  const [[row], parts] = await Promise.all([
-    db
-      .select(withUpstream)
-      .from(messages)
-      .leftJoin(upstreams, eq(upstreams.id, messages.upstreamId))
-      .where(and(eq(messages.id, id), eq(messages.accountId, accountId))),
-    partsOf(db, [id]),
-  ]);
+  // Message first, parts after (not in parallel): a status and its parts change in one transaction, so
+  // parts read later are never older than the status shown beside them.
+  const [row] = await db
+    .select(withUpstream)
+    .from(messages)
+    .leftJoin(upstreams, eq(upstreams.id, messages.upstreamId))
+    .where(and(eq(messages.id, id), eq(messages.accountId, accountId)));
   if (row === undefined) throw new NotFoundError("Message", id);
-  return serializeMessage(row.message, parts, row.upstreamName);
+  return serializeMessage(row.message, await partsOf(db, [id]), row.upstreamName);
 }
 
 export async function listMessages(
