@@ -171,11 +171,24 @@ describe("smpp-bridge simulator", () => {
         });
         child.on("exit", () => reject(new Error(`exited early: ${stdout}`)));
       });
+      // An enquire_link and its answer (whatever it is) prove the simulator's event loop ran on past
+      // the listening line, where the command also installs its signal handlers.
       await new Promise<void>((resolve, reject) => {
         const socket = connect(port, "127.0.0.1", () => {
-          socket.end();
-          resolve();
+          const enquireLink = Buffer.alloc(16);
+          enquireLink.writeUInt32BE(16, 0);
+          enquireLink.writeUInt32BE(0x00000015, 4);
+          enquireLink.writeUInt32BE(1, 12);
+          socket.write(enquireLink);
         });
+        const done = () => {
+          clearTimeout(timer);
+          socket.destroy();
+          resolve();
+        };
+        const timer = setTimeout(() => reject(new Error("the simulator never answered")), 30_000);
+        socket.once("data", done);
+        socket.once("close", done);
         socket.on("error", reject);
       });
       const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
