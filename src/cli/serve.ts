@@ -115,6 +115,8 @@ export async function runServeCommand(
   try {
     demo = await prepareDemo(config, { logger });
     const service = await startService(demo?.config ?? config, { ...options, logger });
+    // Signals are handled from now on, also while the demo provisions.
+    const exitCode = runUntilSignalled(service);
     if (demo !== undefined) {
       try {
         await demo.run(service.url);
@@ -122,7 +124,7 @@ export async function runServeCommand(
         logger.error({ err: error }, "the demo could not be set up; the service runs without it");
       }
     }
-    code = await runUntilSignalled(service);
+    code = await exitCode;
   } catch (error) {
     logger.fatal({ err: error }, "the service could not start");
     await flushLogger(logger);
