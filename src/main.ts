@@ -15,7 +15,6 @@ import { createApp } from "./api/app.js";
 import type { App } from "./api/app-env.js";
 import { PROBLEM_CONTENT_TYPE, problemBody } from "./api/problem.js";
 import { provideMetrics } from "./api/routes/ops/metrics.js";
-import { provideWebhookWake } from "./api/routes/v1/webhook-endpoints/deps.js";
 import type { Config } from "./config.js";
 import { Dispatcher, type DispatcherOptions } from "./core/dispatch/dispatcher.js";
 import { InboundProcessor } from "./core/inbound/processor.js";
@@ -175,7 +174,6 @@ export async function startService(
     });
     webhooks.start();
     stack.push({ name: "webhook worker", stop: () => webhooks.stop() });
-    provideWebhookWake(db, () => webhooks.wake());
 
     const inbound = new InboundProcessor(db, runtime, { logger });
     const inboundSweeper = new InboundSweeper(db, {
@@ -237,7 +235,14 @@ export async function startService(
     });
 
     provideMetrics(db, metrics);
-    const app = createApp({ db, config, upstreamRuntime: runtime, logger, messages });
+    const app = createApp({
+      db,
+      config,
+      upstreamRuntime: runtime,
+      logger,
+      messages,
+      wakeWebhooks: () => webhooks.wake(),
+    });
     const front = new HttpFront({ app, logger, metrics, drainingResponse });
     // An HTTP/1.1 server: no `createServer` option is passed (the union type covers HTTP/2 too).
     const server = createAdaptorServer({ fetch: front.fetch }) as Server;

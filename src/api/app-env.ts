@@ -8,8 +8,11 @@ import type { Database } from "../db/client.js";
 /** Everything the API needs from the outside, injected by `createApp` (no module-level state). */
 export interface AppDeps {
   db: Database;
-  /** The parsed configuration; the API reads the admin token and the secret key from it. */
-  config: Pick<Config, "adminToken" | "secretKey">;
+  /**
+   * The parsed configuration; the API reads the admin token, the secret key and whether webhook URLs
+   * may point at private addresses (absent: refused, the safe default).
+   */
+  config: Pick<Config, "adminToken" | "secretKey"> & Partial<Pick<Config, "webhookAllowPrivate">>;
   /** The live SMPP session pool, as far as the admin API drives it. */
   upstreamRuntime: UpstreamRuntime;
   /** Where unexpected errors are logged with their request id; default: pino at `warn` on stdout. */
@@ -19,6 +22,8 @@ export interface AppDeps {
    * Default: one on `db` with no dispatcher (accepted messages are left unleased for the poller).
    */
   messages?: MessageService;
+  /** Nudges the webhook delivery worker after a manual retry; default: nothing (its poll finds the row). */
+  wakeWebhooks?: () => void;
 }
 
 /** Hono environment of every route: the injected deps and the per-request values middleware sets. */

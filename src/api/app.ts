@@ -30,7 +30,8 @@ export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 export function createApp(deps: AppDeps): App {
   const logger = deps.logger ?? pino({ level: "warn" });
   const messages = deps.messages ?? new MessageService({ db: deps.db, logger });
-  const resolved: Required<AppDeps> = { ...deps, logger, messages };
+  const wakeWebhooks = deps.wakeWebhooks ?? (() => {});
+  const resolved: Required<AppDeps> = { ...deps, logger, messages, wakeWebhooks };
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.use(requestId());

@@ -2,7 +2,6 @@ import { randomBytes } from "node:crypto";
 import { pino } from "pino";
 import { createApp } from "../../../src/api/app.js";
 import type { App } from "../../../src/api/app-env.js";
-import { provideWebhookWake } from "../../../src/api/routes/v1/webhook-endpoints/deps.js";
 import { appendEvents, type OutboxEvent } from "../../../src/core/events/outbox.js";
 import { WebhookWorker, type WebhookWorkerOptions } from "../../../src/core/webhooks/index.js";
 import { createTestDatabase, type TestDatabase } from "../../helpers/db.js";
@@ -30,17 +29,16 @@ export async function startWebhookHarness(options: { allowPrivate: boolean }): P
   const database = await createTestDatabase();
   const adminToken = `adm_${randomBytes(24).toString("base64url")}`;
   const secretKey = randomBytes(32);
-  // The whole config as main passes it; routes read webhookAllowPrivate from it.
   const config = { adminToken, secretKey, webhookAllowPrivate: options.allowPrivate };
+  const workers: WebhookWorker[] = [];
   const app = createApp({
     db: database.db,
     config,
     upstreamRuntime: new FakeUpstreamRuntime(),
     logger: pino({ level: "silent" }),
-  });
-  const workers: WebhookWorker[] = [];
-  provideWebhookWake(database.db, () => {
-    for (const w of workers) w.wake();
+    wakeWebhooks: () => {
+      for (const w of workers) w.wake();
+    },
   });
 
   const call = async (method: string, path: string, opts: { token?: string; json?: unknown } = {}) => {

@@ -2,7 +2,6 @@ import { createRoute } from "@hono/zod-openapi";
 import { retryDelivery } from "../../../../core/webhooks/index.js";
 import type { App } from "../../../app-env.js";
 import { problemResponses } from "../../../problem.js";
-import { wakeWebhookWorker } from "./deps.js";
 import {
   CUSTOMER_SECURITY,
   DeliveryParamsSchema,
@@ -34,6 +33,6 @@ export const registerRetryWebhookDelivery = (app: App) =>
   app.openapi(route, async (c) => {
     const { id, delivery_id } = c.req.valid("param");
     const delivery = await retryDelivery(c.get("deps").db, c.get("accountId"), id, delivery_id);
-    wakeWebhookWorker(c);
+    c.get("deps").wakeWebhooks();
     return c.json(toDeliveryResponse(delivery), 202);
   });
