@@ -14,7 +14,6 @@ import type { Logger } from "pino";
 import { createApp } from "./api/app.js";
 import type { App } from "./api/app-env.js";
 import { PROBLEM_CONTENT_TYPE, problemBody } from "./api/problem.js";
-import { provideMetrics } from "./api/routes/ops/metrics.js";
 import type { Config } from "./config.js";
 import { Dispatcher, type DispatcherOptions } from "./core/dispatch/dispatcher.js";
 import { InboundProcessor } from "./core/inbound/processor.js";
@@ -234,7 +233,6 @@ export async function startService(
         }),
     });
 
-    provideMetrics(db, metrics);
     const app = createApp({
       db,
       config,
@@ -242,6 +240,7 @@ export async function startService(
       logger,
       messages,
       wakeWebhooks: () => webhooks.wake(),
+      metrics,
     });
     const front = new HttpFront({ app, logger, metrics, drainingResponse });
     // An HTTP/1.1 server: no `createServer` option is passed (the union type covers HTTP/2 too).

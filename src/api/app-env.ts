@@ -4,6 +4,7 @@ import type { Config } from "../config.js";
 import type { MessageService } from "../core/messages/service.js";
 import type { UpstreamRuntime } from "../core/upstream-runtime.js";
 import type { Database } from "../db/client.js";
+import type { MetricsExposition } from "./routes/ops/metrics.js";
 
 /** Everything the API needs from the outside, injected by `createApp` (no module-level state). */
 export interface AppDeps {
@@ -22,6 +23,8 @@ export interface AppDeps {
    * Default: one on `db` with no dispatcher (accepted messages are left unleased for the poller).
    */
   messages?: MessageService;
+  /** The running service's Prometheus registry behind GET /metrics; default null (an empty page). */
+  metrics?: MetricsExposition | null;
   /** Nudges the webhook delivery worker after a manual retry; default: nothing (its poll finds the row). */
   wakeWebhooks?: () => void;
 }

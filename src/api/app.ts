@@ -31,7 +31,13 @@ export function createApp(deps: AppDeps): App {
   const logger = deps.logger ?? pino({ level: "warn" });
   const messages = deps.messages ?? new MessageService({ db: deps.db, logger });
   const wakeWebhooks = deps.wakeWebhooks ?? (() => {});
-  const resolved: Required<AppDeps> = { ...deps, logger, messages, wakeWebhooks };
+  const resolved: Required<AppDeps> = {
+    ...deps,
+    logger,
+    messages,
+    wakeWebhooks,
+    metrics: deps.metrics ?? null,
+  };
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 
   app.use(requestId());
