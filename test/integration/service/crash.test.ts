@@ -129,8 +129,8 @@ describe("kill -9 under load", () => {
     // Issue 5 bounds duplicates by window × sessions. The dispatcher today writes submit results in
     // batches after the responses came back, so a kill also resends what was answered but not yet
     // stored (measured on PostgreSQL: 53 and 83 with ~1,000 accepted, window 10 × 2 sessions; 0 on
-    // PGlite): reported, not asserted, until
-    // results are stored before the window slot is reused. Loss is asserted above.
+    // PGlite): reported, not asserted, until results are stored before the window slot is reused.
+    // Loss is asserted above.
     expect(duplicates).toBeLessThan(accepted.size);
     second.signal("SIGTERM");
     expect((await second.exited).code).toBe(0);
