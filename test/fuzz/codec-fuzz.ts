@@ -114,7 +114,7 @@ const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../
 /** The vectors' frames plus `generated` valid PDUs of every command (TLVs included), encoded. */
 export function seedFrames(seed: number, generated: number): Buffer[] {
   const vectors = JSON.parse(
-    readFileSync(path.resolve(repoRoot, "../shared/smpp/vectors.json"), "utf8"),
+    readFileSync(path.resolve(repoRoot, "test/fixtures/smpp/vectors.json"), "utf8"),
   ) as Array<{
     hex: string;
   }>;

@@ -131,7 +131,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
       return response.body;
     },
     get,
-    waitFor: async (id, statuses, timeoutMs = 10_000) => {
+    waitFor: async (id, statuses, timeoutMs = 30_000) => {
       const until = Date.now() + timeoutMs;
       for (;;) {
         const message = await get(id);
@@ -159,7 +159,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
 export async function until(
   predicate: () => boolean | Promise<boolean>,
   what: string,
-  timeoutMs = 10_000,
+  timeoutMs = 30_000,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await predicate())) {

@@ -1,6 +1,6 @@
 /**
- * The command_status table against the one in ../shared/smpp/NOTES.md §2 (written from the v3.4 spec,
- * outside our code): every code with its name and retry class, the reserved and vendor ranges, and the
+ * The command_status table against §2 of test/fixtures/smpp/NOTES.md (a copy of ../shared/smpp/NOTES.md,
+ * written from the v3.4 spec, outside our code): every code with its name and retry class, the reserved and vendor ranges, and the
  * typed error value.
  */
 import { readFileSync } from "node:fs";
@@ -16,7 +16,7 @@ import {
 } from "../../../src/smpp/status.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-const notes = readFileSync(path.resolve(repoRoot, "../shared/smpp/NOTES.md"), "utf8");
+const notes = readFileSync(path.resolve(repoRoot, "test/fixtures/smpp/NOTES.md"), "utf8");
 
 const CLASS: Record<string, RetryClass> = { T: "transient", S: "session", P: "permanent", "?": "unknown" };
 

@@ -1,6 +1,7 @@
 /**
- * Every byte vector from ../shared/smpp/vectors.json (outside our own encoder): decode gives the listed
- * fields and TLVs, and re-encoding gives the same bytes.
+ * Every byte vector from test/fixtures/smpp/vectors.json (a copy of ../shared/smpp/vectors.json, so a clone
+ * runs alone; from outside our own encoder): decode gives the listed fields and TLVs, and re-encoding gives
+ * the same bytes.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -20,7 +21,7 @@ interface Vector {
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
 const vectors = JSON.parse(
-  readFileSync(path.resolve(repoRoot, "../shared/smpp/vectors.json"), "utf8"),
+  readFileSync(path.resolve(repoRoot, "test/fixtures/smpp/vectors.json"), "utf8"),
 ) as Vector[];
 
 const HEADER_KEYS = new Set(["command_length", "command_id", "command", "command_status", "sequence_number"]);
