@@ -1,13 +1,12 @@
 /** One dispatch attempt with a scripted pool: routing outcomes, throttle resends, the part guard. */
 import { describe, expect, test } from "vitest";
 import { type AttemptDeps, runAttempt, type SubmitTarget } from "../../../../src/core/dispatch/attempt.js";
-import type { MessagePartRow, MessageRow } from "../../../../src/core/messages/sink.js";
+import type { MessagePartRow } from "../../../../src/core/messages/sink.js";
 import type { RouteChoice } from "../../../../src/core/routing.js";
 import type { UpstreamConfig } from "../../../../src/core/upstream-runtime.js";
 import type { SubmitSmBody, SubmitSmResp } from "../../../../src/smpp/net/types.js";
 import { CommandStatus, SmppStatusError } from "../../../../src/smpp/status.js";
-
-const NOW = new Date("2026-01-01T00:00:00Z");
+import { messageRow as message, NOW, partRow } from "./rows.js";
 
 const CONFIG = {
   id: "ups_1",
@@ -20,61 +19,8 @@ const CONFIG = {
   long_message_mode: "udh8",
 } as const;
 
-function message(overrides: Partial<MessageRow> = {}): MessageRow {
-  return {
-    id: "msg_1",
-    accountId: "acc_1",
-    status: "sending",
-    to: "+447700900123",
-    from: "ACME",
-    text: "hello",
-    encoding: "gsm7",
-    dataCoding: 0,
-    segments: 1,
-    concatRef: null,
-    clientReference: null,
-    validityPeriod: null,
-    sendAt: null,
-    deliveryReport: true,
-    statusCallbackUrl: null,
-    upstreamId: null,
-    errorCode: null,
-    errorMessage: null,
-    errorSmppCommandStatus: null,
-    errorDlrStat: null,
-    errorDlrErr: null,
-    attempts: 1,
-    nextAttemptAt: null,
-    leaseOwner: "i",
-    leaseExpiresAt: NOW,
-    createdAt: NOW,
-    updatedAt: NOW,
-    submittedAt: null,
-    doneAt: null,
-    expiresAt: null,
-    ...overrides,
-  };
-}
-
 function part(index: number, text: string, smscMessageId: string | null = null): MessagePartRow {
-  return {
-    messageId: "msg_1",
-    index,
-    text,
-    shortMessage: null,
-    esmClass: null,
-    dataCoding: null,
-    status: smscMessageId === null ? "pending" : "sent",
-    upstreamId: null,
-    smscMessageId,
-    smscIdKey: null,
-    commandStatus: null,
-    attempts: 0,
-    submittedAt: null,
-    doneAt: null,
-    dlrStat: null,
-    dlrErr: null,
-  };
+  return partRow("msg_1", index, text, smscMessageId);
 }
 
 /** A pool answering each submit with the next scripted reply (an id, an error, or never). */

@@ -3,8 +3,7 @@ import { describe, expect, test } from "vitest";
 import type { MessagePartRow, MessageRow } from "../../../../src/core/messages/sink.js";
 import { planSubmits, type SubmitSettings, validityLeft } from "../../../../src/core/submit/build.js";
 import { parseUdh, segmentText } from "../../../../src/smpp/text/index.js";
-
-const NOW = new Date("2026-01-01T00:00:00Z");
+import { messageRow as message, NOW, partRow } from "./rows.js";
 
 const SETTINGS: SubmitSettings = {
   source_ton: null,
@@ -15,64 +14,13 @@ const SETTINGS: SubmitSettings = {
   long_message_mode: "udh8",
 };
 
-function message(overrides: Partial<MessageRow> = {}): MessageRow {
-  return {
-    id: "msg_1",
-    accountId: "acc_1",
-    status: "sending",
-    to: "+447700900123",
-    from: "ACME",
-    text: "hello",
-    encoding: "gsm7",
-    dataCoding: 0,
-    segments: 1,
-    concatRef: null,
-    clientReference: null,
-    validityPeriod: null,
-    sendAt: null,
-    deliveryReport: true,
-    statusCallbackUrl: null,
-    upstreamId: null,
-    errorCode: null,
-    errorMessage: null,
-    errorSmppCommandStatus: null,
-    errorDlrStat: null,
-    errorDlrErr: null,
-    attempts: 1,
-    nextAttemptAt: null,
-    leaseOwner: "i",
-    leaseExpiresAt: NOW,
-    createdAt: NOW,
-    updatedAt: NOW,
-    submittedAt: null,
-    doneAt: null,
-    expiresAt: null,
-    ...overrides,
-  };
-}
-
 /** The parts the accept side stores: udh8 split with DCS 0 as GSM. */
 function storedParts(m: MessageRow, accepted: number[] = []): MessagePartRow[] {
   const encoding = m.encoding === "binary" ? "gsm7" : m.encoding;
   const split = segmentText(m.text, { encoding, mode: "udh8", reference: m.concatRef ?? 0 });
-  return split.parts.map((p) => ({
-    messageId: m.id,
-    index: p.index,
-    text: p.text,
-    shortMessage: null,
-    esmClass: null,
-    dataCoding: null,
-    status: accepted.includes(p.index) ? "sent" : "pending",
-    upstreamId: null,
-    smscMessageId: accepted.includes(p.index) ? `id${p.index}` : null,
-    smscIdKey: null,
-    commandStatus: null,
-    attempts: 0,
-    submittedAt: null,
-    doneAt: null,
-    dlrStat: null,
-    dlrErr: null,
-  }));
+  return split.parts.map((p) =>
+    partRow(m.id, p.index, p.text, accepted.includes(p.index) ? `id${p.index}` : null),
+  );
 }
 
 describe("planSubmits", () => {
