@@ -1,7 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { App } from "../../../app-env.js";
-import { problemResponses } from "../../../problem.js";
-import { REPLAYED_HEADER, toMessageApiError } from "./errors.js";
+import { REPLAYED_HEADER, SEND_PROBLEMS, toMessageApiError } from "./errors.js";
 import {
   CUSTOMER_SECURITY,
   IdempotencyHeadersSchema,
@@ -28,16 +27,7 @@ const route = createRoute({
       description: "All accepted and stored",
       content: { "application/json": { schema: MessageBatchSchema } },
     },
-    ...problemResponses(
-      "MALFORMED_JSON",
-      "UNAUTHORIZED",
-      "CONFLICT",
-      "PAYLOAD_TOO_LARGE",
-      "UNSUPPORTED_MEDIA_TYPE",
-      "VALIDATION_FAILED",
-      "RATE_LIMITED",
-      "SERVICE_UNAVAILABLE",
-    ),
+    ...SEND_PROBLEMS,
   },
 });
 

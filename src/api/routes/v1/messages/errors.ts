@@ -4,6 +4,7 @@ import {
   RateLimitedError,
 } from "../../../../core/messages/errors.js";
 import { ApiError } from "../../../errors.js";
+import { problemResponses } from "../../../problem.js";
 
 /** The messages service's own failures in the API's error model; anything else is passed on. */
 export function toMessageApiError(error: unknown): unknown {
@@ -29,3 +30,15 @@ export function toMessageApiError(error: unknown): unknown {
  * are the first response's), so a client can tell a repeat from a fresh acceptance.
  */
 export const REPLAYED_HEADER = "Idempotent-Replayed";
+
+/** The failures of sending, one message or a batch (the same pipeline behind both routes). */
+export const SEND_PROBLEMS = problemResponses(
+  "MALFORMED_JSON",
+  "UNAUTHORIZED",
+  "CONFLICT",
+  "PAYLOAD_TOO_LARGE",
+  "UNSUPPORTED_MEDIA_TYPE",
+  "VALIDATION_FAILED",
+  "RATE_LIMITED",
+  "SERVICE_UNAVAILABLE",
+);

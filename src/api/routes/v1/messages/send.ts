@@ -1,7 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { App } from "../../../app-env.js";
-import { problemResponses } from "../../../problem.js";
-import { REPLAYED_HEADER, toMessageApiError } from "./errors.js";
+import { REPLAYED_HEADER, SEND_PROBLEMS, toMessageApiError } from "./errors.js";
 import { CUSTOMER_SECURITY, IdempotencyHeadersSchema, MessageSchema, SendMessageSchema } from "./schemas.js";
 
 const route = createRoute({
@@ -20,16 +19,7 @@ const route = createRoute({
   },
   responses: {
     202: { description: "Accepted and stored", content: { "application/json": { schema: MessageSchema } } },
-    ...problemResponses(
-      "MALFORMED_JSON",
-      "UNAUTHORIZED",
-      "CONFLICT",
-      "PAYLOAD_TOO_LARGE",
-      "UNSUPPORTED_MEDIA_TYPE",
-      "VALIDATION_FAILED",
-      "RATE_LIMITED",
-      "SERVICE_UNAVAILABLE",
-    ),
+    ...SEND_PROBLEMS,
   },
 });
 
