@@ -368,10 +368,18 @@ export const inboundMessages = pgTable(
     /** True when a concatenated SMS was surfaced before all its parts arrived. */
     incomplete: boolean("incomplete").notNull().default(false),
     receivedAt: ts("received_at").notNull().defaultNow(),
+    /**
+     * A whole SMS's identity (SHA-256 of upstream, source, destination, data_coding and user data
+     * octets), to recognise the SMSC delivering it again; null for one joined from segments (those
+     * are recognised in inbound_parts).
+     */
+    repeatKey: bytea("repeat_key"),
   },
   (t) => [
     index("inbound_messages_account_id_idx").on(t.accountId, t.id.desc()),
     index("inbound_messages_account_to_idx").on(t.accountId, t.to, t.id.desc()),
+    // Is this SMS a repeat of one received within the repeat window?
+    index("inbound_messages_repeat_idx").on(t.repeatKey, t.receivedAt).where(sql`${t.repeatKey} IS NOT NULL`),
   ],
 );
 
