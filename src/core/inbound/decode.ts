@@ -28,6 +28,8 @@ export interface SingleInbound {
   text: string;
   encoding: Encoding;
   dataCoding: number;
+  /** The user data octets as received (any header included): with the rest, what makes it the same SMS. */
+  userData: Uint8Array;
 }
 
 /** One segment of a concatenated inbound SMS. */
@@ -56,14 +58,15 @@ export function decodeInbound(pdu: InboundPdu, dcs0Charset: Dcs0Charset): Decode
   // data_sm has no short_message: its user data is in message_payload.
   const msg: ShortMessageLike =
     pdu.command === "deliver_sm" ? pdu : { ...pdu, short_message: Buffer.alloc(0) };
+  const userData = msg.tlvs?.message_payload ?? msg.short_message;
+  const dataCoding = pdu.data_coding;
   let concat: ReturnType<typeof extractConcatInfo>;
   try {
     concat = extractConcatInfo(msg);
   } catch (error) {
     if (!(error instanceof MalformedUdhError)) throw error;
     // A header that does not parse: keep every octet, as hex, rather than drop or guess.
-    const raw = msg.tlvs?.message_payload ?? msg.short_message;
-    return { kind: "single", from, to, text: toHex(raw), encoding: "binary", dataCoding: pdu.data_coding };
+    return { kind: "single", from, to, text: toHex(userData), encoding: "binary", dataCoding, userData };
   }
   if (concat !== null && concat.total > 1) {
     const packed = dcs0Charset === "gsm7-packed" && describeDataCoding(pdu.data_coding).charset === "gsm7";
@@ -82,7 +85,7 @@ export function decodeInbound(pdu: InboundPdu, dcs0Charset: Dcs0Charset): Decode
   // extractConcatInfo parsed the header already without throwing, so splitUserData cannot throw here.
   const { body, fillBits } = concat ?? splitUserData(msg);
   const decoded = decodeShortMessage(body, pdu.data_coding, dcs0Charset, fillBits);
-  return { kind: "single", from, to, ...storedText(decoded, body), dataCoding: pdu.data_coding };
+  return { kind: "single", from, to, ...storedText(decoded, body), dataCoding, userData };
 }
 
 /** The DCS 0 charset to join stored segments with: they are already unpacked (see {@link InboundSegment}). */

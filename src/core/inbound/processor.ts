@@ -8,6 +8,16 @@
  * A segment of a concatenated SMS is stored as a row of its own (inbound_parts); the transaction that
  * stores the last missing one joins the set into one inbound message. Nothing is held in memory between
  * PDUs, so a restart between segments loses nothing, and segments may arrive on any session or instance.
+ *
+ * Acknowledging after COMMIT means an SMS can be stored and still be delivered again: the connection
+ * drops after COMMIT, before our deliver_sm_resp reaches the SMSC, or the SMSC stops waiting for it.
+ * The SMSC then re-sends it, on any session. A segment is recognised by its place in its set (same
+ * upstream, source, destination, reference, total, seq and octets within the repeat window). A whole
+ * SMS carries no id at all (the SMSC numbers only what we submit), so it is recognised by the same
+ * things minus the reference: upstream, source, destination, data_coding and user data octets, within
+ * the same window (`repeatWindowMs`, default 1 h). A repeat is answered ESME_ROK and neither stored nor
+ * announced again. The price: a user who sends the identical text to the same number twice within the
+ * window gets one inbound message, not two. Once the window has passed, the same text is a new message.
  */
 
 import type { Logger } from "pino";
@@ -22,10 +32,11 @@ import type { Dcs0Charset } from "../upstream-runtime.js";
 import type { InboundPduHandler } from "../upstream-runtime-pools.js";
 import { type DecodedInbound, decodeInbound } from "./decode.js";
 import { assembleGroups, type InboundToRecord, recordInbound } from "./record.js";
+import { repeatKey } from "./repeat-key.js";
 import {
   groupKey,
   loadPendingParts,
-  lockGroups,
+  lockInbound,
   type NewPart,
   type PartGroup,
   upsertParts,
@@ -42,19 +53,23 @@ export interface InboundProcessorOptions {
   /** Transactions storing inbound SMS at once. Default 2. */
   maxConcurrent?: number;
   /**
-   * How long a segment identical to one already joined into a message counts as a repeat of it (the
-   * SMSC sending again what we acknowledged, e.g. after a lost deliver_sm_resp) rather than a new SMS
-   * that reuses the reference; ms. Default 3_600_000 (1 h).
+   * How long an SMS identical to one already stored counts as a repeat of it (the SMSC sending again
+   * what we acknowledged, e.g. after a lost deliver_sm_resp) rather than a new SMS: a whole SMS with the
+   * same text from the same sender to the same number, or a segment identical to one already joined
+   * into a message (rather than a new SMS that reuses the reference). A repeat is acknowledged, not
+   * stored; ms. Default 3_600_000 (1 h).
    */
   repeatWindowMs?: number;
   logger?: Logger | undefined;
 }
 
 export interface InboundProcessorStats {
-  /** PDUs stored and acknowledged (whole SMS and segments). */
+  /** PDUs acknowledged ESME_ROK after their transaction committed (whole SMS and segments, repeats included). */
   stored: number;
   /** Inbound messages created (whole SMS, and sets completed by a segment). */
   messages: number;
+  /** Whole SMS acknowledged without being stored: repeats of one stored within the repeat window. */
+  repeats: number;
   /** PDUs answered ESME_RX_T_APPN because they could not be stored. */
   refused: number;
   /** Transactions committed. */
@@ -69,7 +84,13 @@ interface Pending {
 
 export class InboundProcessor implements InboundPduHandler {
   private readonly batcher: Batcher<Pending>;
-  private readonly counters: InboundProcessorStats = { stored: 0, messages: 0, refused: 0, batches: 0 };
+  private readonly counters: InboundProcessorStats = {
+    stored: 0,
+    messages: 0,
+    repeats: 0,
+    refused: 0,
+    batches: 0,
+  };
   private readonly repeatWindowSeconds: number;
   private closed = false;
 
@@ -127,10 +148,19 @@ export class InboundProcessor implements InboundPduHandler {
   }
 
   private async storeAll(items: Pending[]): Promise<void> {
-    const created = await withConflictRetry(() => this.db.transaction((tx) => this.store(tx, items)));
+    const { created, repeats } = await withConflictRetry(() =>
+      this.db.transaction((tx) => this.store(tx, items)),
+    );
     this.counters.batches++;
     this.counters.stored += items.length;
     this.counters.messages += created;
+    this.counters.repeats += repeats;
+    if (repeats > 0) {
+      this.options.logger?.info(
+        { repeats },
+        "inbound SMS delivered again within the repeat window; not stored again",
+      );
+    }
     for (const item of items) item.resolve(CommandStatus.ESME_ROK);
   }
 
@@ -140,14 +170,22 @@ export class InboundProcessor implements InboundPduHandler {
     for (const item of items) item.resolve(CommandStatus.ESME_RX_T_APPN);
   }
 
-  /** Stores one batch; returns how many inbound messages it created. */
-  private async store(tx: Executor, items: Pending[]): Promise<number> {
-    const records: InboundToRecord[] = [];
-    // One row per part key: a repeat inside the batch is a repeat like any other.
+  /** Stores one batch; returns how many inbound messages it created and how many whole SMS were repeats. */
+  private async store(tx: Executor, items: Pending[]): Promise<{ created: number; repeats: number }> {
+    // One message per repeat key and one row per part key: a repeat inside the batch is a repeat like
+    // any other.
+    const singles = new Map<string, InboundToRecord>();
+    const repeatKeys: Buffer[] = [];
     const parts = new Map<string, NewPart>();
+    let singlePdus = 0;
     for (const { upstreamId, decoded: d } of items) {
       if (d.kind === "single") {
-        records.push({
+        singlePdus++;
+        const key = repeatKey(upstreamId, d);
+        const hex = key.toString("hex");
+        if (singles.has(hex)) continue;
+        repeatKeys.push(key);
+        singles.set(hex, {
           message: {
             id: newId("inb"),
             upstreamId,
@@ -159,6 +197,7 @@ export class InboundProcessor implements InboundPduHandler {
             segments: 1,
             incomplete: false,
             receivedAt: null,
+            repeatKey: key,
           },
           partIds: [],
         });
@@ -170,15 +209,21 @@ export class InboundProcessor implements InboundPduHandler {
         parts.set(key, { ...group, id: newId("inp"), seq: d.seq, data: d.data, dataCoding: d.dataCoding });
       }
     }
+    const records = [...singles.values()];
+    const singleIds = new Set(records.map((r) => r.message.id));
+    const groups = new Map<string, PartGroup>();
+    for (const p of parts.values()) groups.set(groupKey(p), p);
+    await lockInbound(tx, [...groups.values()], repeatKeys);
     if (parts.size > 0) {
-      const groups = new Map<string, PartGroup>();
-      for (const p of parts.values()) groups.set(groupKey(p), p);
-      await lockGroups(tx, [...groups.values()]);
       await upsertParts(tx, [...parts.values()], this.repeatWindowSeconds);
       const pending = await loadPendingParts(tx, [...groups.values()]);
       records.push(...assembleGroups(pending, { incomplete: false }));
     }
-    await recordInbound(tx, records, this.options.logger);
-    return records.length;
+    const stored = await recordInbound(tx, records, {
+      logger: this.options.logger,
+      repeatWindowSeconds: this.repeatWindowSeconds,
+    });
+    const storedSingles = stored.filter((m) => singleIds.has(m.id)).length;
+    return { created: stored.length, repeats: singlePdus - storedSingles };
   }
 }

@@ -25,14 +25,23 @@ export interface InboundToRecord {
   partIds: readonly string[];
 }
 
+export interface RecordOptions {
+  logger?: Logger | undefined;
+  /** How far back a whole SMS with the same repeat key makes one a repeat, not stored; seconds. Default 0. */
+  repeatWindowSeconds?: number;
+}
+
+/** Returns the messages stored: all of them but the whole SMS found to be repeats. */
 export async function recordInbound(
   tx: Executor,
   items: readonly InboundToRecord[],
-  logger: Logger | undefined,
+  options: RecordOptions = {},
 ): Promise<StoredInbound[]> {
+  const { logger } = options;
   const stored = await insertInboundMessages(
     tx,
     items.map((i) => i.message),
+    options.repeatWindowSeconds,
   );
   await linkParts(
     tx,
@@ -92,6 +101,8 @@ export function assembleGroups(
         incomplete: !complete,
         // A complete set was received when its last segment was (now); an incomplete one, likewise.
         receivedAt: complete ? null : last.receivedAt,
+        // Its segments were matched against repeats in inbound_parts already.
+        repeatKey: null,
       },
       partIds: parts.map((p) => p.id),
     });

@@ -51,6 +51,8 @@ export interface NewInbound {
   incomplete: boolean;
   /** Null: the transaction's time. */
   receivedAt: Date | null;
+  /** A whole SMS's identity (see repeat-key.ts); null for one joined from segments. */
+  repeatKey: Buffer | null;
 }
 
 export interface StoredInbound {
@@ -68,14 +70,24 @@ export interface StoredInbound {
 }
 
 /**
- * Serialises work on the given groups until COMMIT (transaction-scoped advisory locks), so two
- * transactions each holding one segment cannot both see an incomplete set and leave it so. Taken in
- * hash order: concurrent batches lock overlapping groups in the same order and never deadlock.
+ * Serialises work on the given groups and whole SMS until COMMIT (transaction-scoped advisory locks), so
+ * two transactions each holding one segment cannot both see an incomplete set and leave it so, and two
+ * holding the same whole SMS (the SMSC re-sent it while the first copy was being stored) cannot both
+ * find no earlier copy. One statement, taken in hash order: concurrent batches lock overlapping keys in
+ * the same order and never deadlock.
  */
-export async function lockGroups(tx: Executor, groups: readonly PartGroup[]): Promise<void> {
-  if (groups.length === 0) return;
-  // JSON rather than groupKey: PostgreSQL text cannot carry its NUL separators.
-  const keys = groups.map((g) => JSON.stringify([g.upstreamId, g.source, g.destination, g.ref, g.total]));
+export async function lockInbound(
+  tx: Executor,
+  groups: readonly PartGroup[],
+  repeatKeys: readonly Buffer[] = [],
+): Promise<void> {
+  if (groups.length === 0 && repeatKeys.length === 0) return;
+  // JSON rather than groupKey: PostgreSQL text cannot carry its NUL separators. A repeat key is hex,
+  // which never starts with "[" like a group's JSON.
+  const keys = [
+    ...groups.map((g) => JSON.stringify([g.upstreamId, g.source, g.destination, g.ref, g.total])),
+    ...repeatKeys.map((k) => k.toString("hex")),
+  ];
   await tx.execute(
     sql`SELECT pg_advisory_xact_lock(h)
         FROM (SELECT DISTINCT hashtextextended(k, 0) AS h
@@ -210,11 +222,17 @@ interface StoredRow extends Record<string, unknown> {
 
 /**
  * Inserts inbound messages, each owned by the account its destination number is assigned to (none:
- * account null, kept for the admins), and returns them with their upstream's name for rendering.
+ * account null, kept for the admins), and returns them with their upstream's name for rendering. A
+ * whole SMS whose repeat key a message received within `repeatWindowSeconds` already has is a repeat
+ * and not inserted, so it is not returned either (and gets no event: the caller builds those from what
+ * this returns). Deciding that inside the INSERT costs no extra round trip; the caller's
+ * {@link lockInbound} makes a copy committed meanwhile visible to it; the explicit `IS NOT NULL` lets
+ * the partial index serve the look-up. Repeat keys must be distinct within the call.
  */
 export async function insertInboundMessages(
   tx: Executor,
   items: readonly NewInbound[],
+  repeatWindowSeconds = 0,
 ): Promise<StoredInbound[]> {
   if (items.length === 0) return [];
   const rows = await queryRows<StoredRow>(
@@ -229,16 +247,22 @@ export async function insertInboundMessages(
                                ${sql.param(items.map((i) => i.dataCoding))}::int[],
                                ${sql.param(items.map((i) => i.segments))}::int[],
                                ${sql.param(items.map((i) => (i.incomplete ? 1 : 0)))}::int[],
-                               ${sql.param(items.map((i) => i.receivedAt?.toISOString() ?? ""))}::text[])
+                               ${sql.param(items.map((i) => i.receivedAt?.toISOString() ?? ""))}::text[],
+                               ${sql.param(items.map((i) => i.repeatKey?.toString("hex") ?? ""))}::text[])
             AS v(id, upstream_id, from_address, to_number, text, encoding, data_coding, segments,
-                 incomplete, received_at)
+                 incomplete, received_at, repeat_key_hex)
         ),
         ins AS (
           INSERT INTO inbound_messages (id, account_id, upstream_id, from_address, to_number, text, encoding,
-                                        data_coding, segments, incomplete, received_at)
+                                        data_coding, segments, incomplete, received_at, repeat_key)
           SELECT v.id, n.account_id, v.upstream_id, v.from_address, v.to_number, v.text, v.encoding,
-                 v.data_coding, v.segments, v.incomplete = 1, coalesce(nullif(v.received_at, '')::timestamptz, now())
+                 v.data_coding, v.segments, v.incomplete = 1, coalesce(nullif(v.received_at, '')::timestamptz, now()),
+                 decode(nullif(v.repeat_key_hex, ''), 'hex')
           FROM v LEFT JOIN numbers n ON n.number = v.to_number
+          WHERE v.repeat_key_hex = '' OR NOT EXISTS (
+            SELECT 1 FROM inbound_messages m
+            WHERE m.repeat_key IS NOT NULL AND m.repeat_key = decode(v.repeat_key_hex, 'hex')
+              AND m.received_at >= now() - make_interval(secs => ${repeatWindowSeconds}::float8))
           RETURNING id, account_id, upstream_id, from_address, to_number, text, encoding, segments,
                     incomplete, received_at
         )

@@ -10,7 +10,7 @@ import type { Logger } from "pino";
 import type { Database, Transaction } from "../../db/client.js";
 import { withConflictRetry } from "../dispatch/conflict-retry.js";
 import { assembleGroups, recordInbound } from "./record.js";
-import { deleteJoinedParts, findDueGroups, loadPendingParts, lockGroups } from "./statements.js";
+import { deleteJoinedParts, findDueGroups, loadPendingParts, lockInbound } from "./statements.js";
 
 export interface InboundSweeperOptions {
   /** How long a segment waits for its siblings before its set is surfaced incomplete; ms. Default 86_400_000 (24 h). */
@@ -84,11 +84,11 @@ export class InboundSweeper {
   private async sweepBatch(tx: Transaction): Promise<{ groups: number; created: number }> {
     const due = await findDueGroups(tx, this.incompleteAfterSeconds, this.batchSize);
     if (due.length === 0) return { groups: 0, created: 0 };
-    await lockGroups(tx, due);
+    await lockInbound(tx, due);
     // Read again under the locks: a segment committed meanwhile may have completed a set.
     const pending = await loadPendingParts(tx, due);
     const records = assembleGroups(pending, { incomplete: true });
-    await recordInbound(tx, records, this.options.logger);
+    await recordInbound(tx, records, { logger: this.options.logger });
     for (const r of records) {
       if (r.message.incomplete) {
         this.options.logger?.warn(

@@ -34,7 +34,9 @@ export interface InboundRig {
   close(): Promise<void>;
 }
 
-export async function startRig(options: { dcs0?: UpstreamConfig["dcs0_charset"] } = {}): Promise<InboundRig> {
+export async function startRig(
+  options: { dcs0?: UpstreamConfig["dcs0_charset"]; sessions?: number } = {},
+): Promise<InboundRig> {
   const database = await createTestDatabase();
   const db = database.db;
   const sim = await Simulator.start({
@@ -91,7 +93,9 @@ export async function startRig(options: { dcs0?: UpstreamConfig["dcs0_charset"] 
     },
   };
   runtime.setInboundHandler(rig.processor);
-  await runtime.apply(upstreamConfig(upstream.id, upstreamName, sim.port, options.dcs0 ?? "gsm7"));
+  await runtime.apply(
+    upstreamConfig(upstream.id, upstreamName, sim.port, options.dcs0 ?? "gsm7", options.sessions ?? 2),
+  );
   await eventually(() => runtime.isBound(upstream.id), 10_000, "upstream bound");
   return rig;
 }
@@ -101,6 +105,7 @@ function upstreamConfig(
   name: string,
   port: number,
   dcs0: UpstreamConfig["dcs0_charset"],
+  sessions: number,
 ): UpstreamConfig {
   return {
     id,
@@ -115,7 +120,7 @@ function upstreamConfig(
     password: "pw",
     system_type: "",
     bind_mode: "transceiver",
-    sessions: 2,
+    sessions,
     window: 10,
     max_tps: null,
     enquire_link_interval: 30,

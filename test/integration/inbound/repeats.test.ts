@@ -1,0 +1,217 @@
+/**
+ * A whole inbound SMS the SMSC delivers again — our deliver_sm_resp was lost after COMMIT, or came too
+ * late for the SMSC — is acknowledged and not stored or announced twice, while a different text, or the
+ * same text once the repeat window has passed, is a new message (see processor.ts). Over SMPP from the
+ * simulator (one session, so a fault can drop exactly the connection that carries our answer), and by
+ * `handle` for data_sm and for copies stored at the same moment.
+ */
+import { and, eq, sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { InboundProcessor } from "../../../src/core/inbound/processor.js";
+import { queryRows } from "../../../src/db/client.js";
+import { events } from "../../../src/db/schema.js";
+import { buildMo } from "../../../src/simulator/mo.js";
+import type { InboundPdu } from "../../../src/smpp/net/types.js";
+import { CommandStatus } from "../../../src/smpp/status.js";
+import { type InboundRig, inboundTo, OWNED_NUMBER, settled, startRig, until } from "./setup.js";
+
+let rig: InboundRig;
+/** Every answer the runtime got from the inbound handler, by sender (source_addr as sent). */
+const answers = new Map<string, number[]>();
+
+/** Hands the runtime's inbound PDUs to `processor`, noting each answer. */
+function answeringWith(processor: InboundProcessor): void {
+  rig.processor = processor;
+  rig.runtime.setInboundHandler({
+    async handle(upstreamId, pdu, sessionId) {
+      const status = await processor.handle(upstreamId, pdu, sessionId);
+      const list = answers.get(pdu.source_addr) ?? [];
+      list.push(status);
+      answers.set(pdu.source_addr, list);
+      return status;
+    },
+  });
+}
+
+beforeAll(async () => {
+  rig = await startRig({ sessions: 1 });
+  answeringWith(rig.processor);
+});
+afterAll(async () => {
+  await rig?.close();
+});
+
+let nextSender = 0;
+function sender(): string {
+  nextSender++;
+  return `+4477009050${String(nextSender).padStart(2, "0")}`;
+}
+
+async function rowsFrom(from: string) {
+  return (await inboundTo(rig.database.db, OWNED_NUMBER)).filter((r) => r.from === from);
+}
+
+/** Waits until `n` messages from `from` are stored, and returns them. */
+function stored(from: string, n: number) {
+  return until(async () => {
+    const rows = await rowsFrom(from);
+    return rows.length >= n ? rows : undefined;
+  }, `${n} inbound SMS from ${from}`);
+}
+
+async function receivedEvents(from: string) {
+  return rig.database.db
+    .select()
+    .from(events)
+    .where(and(eq(events.type, "inbound.received"), sql`${events.payload}->>'from' = ${from}`));
+}
+
+/** Waits until the simulator has had `n` more deliver_sm acknowledged than `before`, all settled. */
+async function ackedSince(before: number, n: number): Promise<void> {
+  await until(async () => (rig.sim.stats().moAcked >= before + n ? true : undefined), `${n} acknowledged`);
+  await settled(rig.sim);
+}
+
+describe("a whole SMS delivered again", () => {
+  test("the connection drops after COMMIT, before our deliver_sm_resp arrives: the redelivery is acknowledged, not stored again", async () => {
+    const from = sender();
+    await settled(rig.sim);
+    const [session, ...others] = rig.sim.sessions().filter((s) => s.state === "bound");
+    expect(others).toEqual([]);
+    if (session === undefined) throw new Error("no bound session");
+    const before = rig.sim.stats();
+    const repeatsBefore = rig.processor.stats.repeats;
+    // The next PDU the simulator receives on this session — our deliver_sm_resp — closes it unread.
+    rig.sim.setFaults({ dropAfterPdus: session.received + 1 });
+    rig.sim.injectMo({ from, to: OWNED_NUMBER, text: "Pick me up at 6?" });
+    await until(
+      async () => (rig.sim.stats().dropped > before.dropped ? true : undefined),
+      "the connection dropped on our answer",
+    );
+    rig.sim.clearFaults();
+    // The SMSC never saw an answer, so it delivers the SMS again once we are bound again.
+    await ackedSince(before.moAcked, 1);
+
+    const after = rig.sim.stats();
+    expect(after.moSent - before.moSent).toBeGreaterThanOrEqual(2);
+    const sent = answers.get(from.slice(1)) ?? [];
+    expect(sent.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(sent)).toEqual(new Set([CommandStatus.ESME_ROK]));
+    expect(rig.processor.stats.repeats - repeatsBefore).toBe(sent.length - 1);
+
+    const rows = await rowsFrom(from);
+    expect(rows.map((r) => r.text)).toEqual(["Pick me up at 6?"]);
+    const evts = await receivedEvents(from);
+    expect(evts.map((e) => (e.payload as { id: string }).id)).toEqual([rows[0]?.id]);
+  });
+
+  test("the SMSC sends the same deliver_sm again (its wait for our answer ran out): both ESME_ROK, one message, one event", async () => {
+    const from = sender();
+    const [body] = buildMo({ from, to: OWNED_NUMBER, text: "Running late, sorry" }, 1);
+    if (body === undefined) throw new Error("no body");
+    await settled(rig.sim);
+    const before = rig.sim.stats().moAcked;
+    rig.sim.injectDeliverSm([body]);
+    await ackedSince(before, 1);
+    rig.sim.injectDeliverSm([body]);
+    await ackedSince(before, 2);
+    expect(answers.get(from.slice(1))).toEqual([CommandStatus.ESME_ROK, CommandStatus.ESME_ROK]);
+    const rows = await rowsFrom(from);
+    expect(rows.map((r) => r.text)).toEqual(["Running late, sorry"]);
+    expect(await receivedEvents(from)).toHaveLength(1);
+  });
+
+  test("a different text from the same sender is a new message", async () => {
+    const from = sender();
+    await settled(rig.sim);
+    const before = rig.sim.stats().moAcked;
+    rig.sim.injectMo({ from, to: OWNED_NUMBER, text: "yes" });
+    await ackedSince(before, 1);
+    rig.sim.injectMo({ from, to: OWNED_NUMBER, text: "yes!" });
+    await ackedSince(before, 2);
+    expect((await rowsFrom(from)).map((r) => r.text)).toEqual(["yes", "yes!"]);
+    expect(await receivedEvents(from)).toHaveLength(2);
+  });
+
+  test("the same text once the repeat window has passed is a new message", async () => {
+    const windowMs = 300;
+    const old = rig.processor;
+    answeringWith(new InboundProcessor(rig.database.db, rig.runtime, { repeatWindowMs: windowMs }));
+    await old.close();
+    const from = sender();
+    await settled(rig.sim);
+    const before = rig.sim.stats().moAcked;
+    rig.sim.injectMo({ from, to: OWNED_NUMBER, text: "yes" });
+    await ackedSince(before, 1);
+    const [first] = await stored(from, 1);
+    // The window is measured on the database's clock: wait until it says the window has passed.
+    await until(async () => {
+      const [row] = await queryRows<{ passed: boolean }>(
+        rig.database.db,
+        sql`SELECT now() - ${first?.receivedAt.toISOString()}::timestamptz
+                   > make_interval(secs => ${windowMs / 1000}::float8) AS passed`,
+      );
+      return row?.passed === true ? true : undefined;
+    }, "the repeat window passed");
+    rig.sim.injectMo({ from, to: OWNED_NUMBER, text: "yes" });
+    await ackedSince(before, 2);
+    expect((await rowsFrom(from)).map((r) => r.text)).toEqual(["yes", "yes"]);
+    expect(await receivedEvents(from)).toHaveLength(2);
+    expect(answers.get(from.slice(1))).toEqual([CommandStatus.ESME_ROK, CommandStatus.ESME_ROK]);
+  });
+});
+
+describe("handed to the processor directly", () => {
+  const gsm7 = { get: () => ({ config: { dcs0_charset: "gsm7" as const } }) };
+
+  function dataSm(from: string, text: string): InboundPdu {
+    return {
+      command: "data_sm",
+      command_status: 0,
+      sequence_number: 7,
+      service_type: "",
+      source_addr_ton: 1,
+      source_addr_npi: 1,
+      source_addr: from.slice(1),
+      dest_addr_ton: 1,
+      dest_addr_npi: 1,
+      destination_addr: OWNED_NUMBER.slice(1),
+      esm_class: 0,
+      registered_delivery: 0,
+      data_coding: 3, // Latin-1
+      tlvs: { message_payload: Buffer.from(text, "latin1") },
+    } as InboundPdu;
+  }
+
+  test("a data_sm delivered again is acknowledged, not stored again", async () => {
+    const processor = new InboundProcessor(rig.database.db, gsm7);
+    const from = sender();
+    expect(await processor.handle(rig.upstreamId, dataSm(from, "via data_sm"))).toBe(CommandStatus.ESME_ROK);
+    expect(await processor.handle(rig.upstreamId, dataSm(from, "via data_sm"))).toBe(CommandStatus.ESME_ROK);
+    expect((await rowsFrom(from)).map((r) => r.text)).toEqual(["via data_sm"]);
+    expect(processor.stats).toMatchObject({ stored: 2, messages: 1, repeats: 1 });
+    await processor.close();
+  });
+
+  test("copies stored at the same moment by two instances, or in one batch, make one message each", async () => {
+    // One PDU per transaction, several at once, on two processors: without the locks two transactions
+    // could each find no earlier copy (PGlite runs them one by one; PostgreSQL does not).
+    const options = { maxBatch: 1, maxConcurrent: 4 };
+    const one = new InboundProcessor(rig.database.db, gsm7, options);
+    const two = new InboundProcessor(rig.database.db, gsm7, options);
+    const batched = new InboundProcessor(rig.database.db, gsm7);
+    const senders = Array.from({ length: 8 }, () => sender());
+    const work = senders.flatMap((from, i) => [
+      one.handle(rig.upstreamId, dataSm(from, `copy ${i}`)),
+      two.handle(rig.upstreamId, dataSm(from, `copy ${i}`)),
+      batched.handle(rig.upstreamId, dataSm(from, `copy ${i}`)),
+      batched.handle(rig.upstreamId, dataSm(from, `copy ${i}`)),
+    ]);
+    expect(new Set(await Promise.all(work))).toEqual(new Set([CommandStatus.ESME_ROK]));
+    for (const [i, from] of senders.entries()) {
+      expect((await rowsFrom(from)).map((r) => r.text)).toEqual([`copy ${i}`]);
+      expect(await receivedEvents(from)).toHaveLength(1);
+    }
+    await Promise.all([one.close(), two.close(), batched.close()]);
+  });
+});
