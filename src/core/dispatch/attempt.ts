@@ -5,7 +5,10 @@
  * writes to the database; the attempt is pure with respect to storage, which is what lets the writer
  * batch thousands of them into one transaction.
  */
+import { SmppEncodeError } from "../../smpp/errors.js";
+import { SmppNetError } from "../../smpp/net/errors.js";
 import type { SubmitSmResp } from "../../smpp/net/types.js";
+import { SmppStatusError } from "../../smpp/status.js";
 import type { MessagePartRow, MessageRow } from "../messages/sink.js";
 import { decideOutcome } from "../results/outcome.js";
 import type { DispatchResult, SubmittedPart } from "../results/writer.js";
@@ -13,6 +16,7 @@ import type { RouteTable } from "../routing.js";
 import { type PlannedPart, planSubmits } from "../submit/build.js";
 import type { UpstreamConfig } from "../upstream-runtime.js";
 import { classifySubmitError, isThrottle } from "./retry.js";
+import type { UnsettledGate, UnsettledPermit } from "./unsettled.js";
 
 /** What an attempt needs of a live upstream: its settings and a way to send a submit_sm. */
 export interface SubmitTarget {
@@ -39,6 +43,12 @@ export interface AttemptDeps {
    * message must never stay held (and its lease renewed) by a submit that never settles.
    */
   partTimeoutMs: number;
+  /**
+   * The upstream's gate on parts submitted but not yet committed (see unsettled.ts): the attempt takes
+   * a permit per part before any is sent, and hands the ones still held to the result writer in
+   * {@link DispatchResult.permit}. Absent: no gate (the crash bound is then only the window's).
+   */
+  unsettled?(upstreamId: string): UnsettledGate;
 }
 
 /** Runs one attempt. Never rejects: every failure is a decision in the result. */
@@ -82,22 +92,41 @@ export async function runAttempt(
     return { ...base, upstreamId: choice.upstreamId, decision: fail("INVALID_MESSAGE", text) };
   }
 
-  const submitted = await Promise.all(plan.send.map((planned) => submitPart(deps, target, planned)));
-  const replace = plan.replace ? { total: plan.total } : null;
-  return {
-    message,
-    parts,
-    upstreamId: choice.upstreamId,
-    submitted,
-    replace,
-    decision: decideOutcome(submitted.map((s) => s.result)),
-  };
+  let permit: UnsettledPermit | undefined;
+  const gate = plan.send.length > 0 ? deps.unsettled?.(choice.upstreamId) : undefined;
+  if (gate !== undefined) {
+    // Checked right before the (synchronous) enqueue at the gate, so a stop either comes first and is
+    // seen here, or comes after and cancels the wait.
+    if (deps.stopping()) return { ...base, upstreamId: choice.upstreamId, decision: notSentStopping() };
+    permit = await gate.acquire(plan.send.length);
+    if (permit === undefined) return { ...base, upstreamId: choice.upstreamId, decision: notSentStopping() };
+  }
+  try {
+    const submitted = await Promise.all(
+      plan.send.map((planned) => submitPart(deps, target, planned, permit)),
+    );
+    const replace = plan.replace ? { total: plan.total } : null;
+    return {
+      message,
+      parts,
+      upstreamId: choice.upstreamId,
+      submitted,
+      replace,
+      decision: decideOutcome(submitted.map((s) => s.result)),
+      ...(permit !== undefined && { permit }),
+    };
+  } catch (error) {
+    // Not expected (every submit failure is a result); a permit must not leak out of the gate for good.
+    permit?.release();
+    throw error;
+  }
 }
 
 async function submitPart(
   deps: AttemptDeps,
   target: SubmitTarget,
   planned: PlannedPart,
+  permit: UnsettledPermit | undefined,
 ): Promise<SubmittedPart> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<SubmittedPart>((resolve) => {
@@ -109,7 +138,7 @@ async function submitPart(
     timer.unref();
   });
   try {
-    return await Promise.race([sendPart(deps, target, planned), timeout]);
+    return await Promise.race([sendPart(deps, target, planned, permit), timeout]);
   } finally {
     clearTimeout(timer);
   }
@@ -119,16 +148,33 @@ async function sendPart(
   deps: AttemptDeps,
   target: SubmitTarget,
   planned: PlannedPart,
+  permit: UnsettledPermit | undefined,
 ): Promise<SubmittedPart> {
+  // Throttled resends keep the part's permit: the part stays unsettled until its outcome is committed.
   for (let resend = 0; ; resend++) {
     try {
       const resp = await target.pool.submit(planned.body);
       return { planned, result: { index: planned.index, ok: true, smscMessageId: resp.message_id } };
     } catch (error) {
       if (isThrottle(error) && resend < deps.maxThrottleResends && !deps.stopping()) continue;
+      // The SMSC did not take this part: nothing to send twice after a crash, so its permit is free now.
+      if (knownNotAccepted(error)) permit?.release(1);
       return { planned, result: { index: planned.index, ok: false, failure: classifySubmitError(error) } };
     }
   }
+}
+
+/**
+ * True when the part certainly is not at the SMSC: it answered with an error status, or the request was
+ * never written (no session, no window room), or it could not be encoded.
+ */
+function knownNotAccepted(error: unknown): boolean {
+  if (error instanceof SmppStatusError || error instanceof SmppEncodeError) return true;
+  return error instanceof SmppNetError && !error.outcomeUnknown;
+}
+
+function notSentStopping(): DispatchResult["decision"] {
+  return retryUncounted("The dispatcher stopped before the message was sent.");
 }
 
 function fail(code: string, message: string): DispatchResult["decision"] {

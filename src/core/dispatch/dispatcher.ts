@@ -12,7 +12,8 @@
  * Every message this instance holds has its lease renewed by one UPDATE per interval; a live instance's
  * work is therefore never taken by another, and a dead one's is taken once its leases run out.
  * Concurrency is bounded: a message occupies a slot from the moment it is started until its result is
- * committed.
+ * committed. Per upstream, parts submitted but not yet committed are bounded by `sessions × window`
+ * (unsettled.ts): that is all a crash can send twice.
  */
 import type { Logger } from "pino";
 import type { Database } from "../../db/client.js";
@@ -26,6 +27,7 @@ import { RouteTable, type UpstreamAvailability } from "../routing.js";
 import { runAttempt, type SubmitTarget } from "./attempt.js";
 import { claimDue, startLeased } from "./claim.js";
 import { expireOwnLeases, releaseQueued, renewLeases } from "./lease.js";
+import { UnsettledGates } from "./unsettled.js";
 
 /** What the dispatcher needs of the live upstreams; {@link PoolRuntime} provides it. */
 export interface DispatchRuntime extends UpstreamAvailability, UpstreamDirectory {
@@ -85,6 +87,11 @@ export interface DispatcherStats {
   sent: number;
   failed: number;
   retried: number;
+  /**
+   * Per upstream id: parts submitted whose outcome is not committed yet (at most sessions × window),
+   * messages waiting for room, and the most parts ever unsettled at once.
+   */
+  unsettled: Map<string, { unsettled: number; waiting: number; peak: number }>;
 }
 
 /** The pending work of a message being started: the row as handed over, and its parts. */
@@ -121,6 +128,7 @@ export class Dispatcher implements MessageSink {
   private readonly pollBatch: number;
   private readonly options: DispatcherOptions;
   private readonly writer: ResultWriter;
+  private readonly gates: UnsettledGates;
   private readonly now: () => Date;
   private queue: AcceptedMessage[] = [];
   private queueHead = 0;
@@ -153,6 +161,10 @@ export class Dispatcher implements MessageSink {
     this.pollBatch = Math.max(1, options.pollBatch ?? 500);
     this.now = options.now ?? (() => new Date());
     this.routes = new RouteTable(options.db, options.runtime, { refreshMs: options.routeRefreshMs ?? 5000 });
+    this.gates = new UnsettledGates((id) => {
+      const config = options.runtime.get(id)?.config;
+      return config === undefined ? undefined : config.sessions * config.window;
+    });
     const names: UpstreamNames = (id) => options.runtime.get(id)?.config.name ?? null;
     this.writer = new ResultWriter(options.db, options.runtime, names, (written) => this.onWritten(written), {
       ...options.results,
@@ -162,7 +174,12 @@ export class Dispatcher implements MessageSink {
   }
 
   get stats(): DispatcherStats {
-    return { queued: this.queue.length - this.queueHead, active: this.active, ...this.counters };
+    return {
+      queued: this.queue.length - this.queueHead,
+      active: this.active,
+      ...this.counters,
+      unsettled: this.gates.stats(),
+    };
   }
 
   /**
@@ -178,7 +195,11 @@ export class Dispatcher implements MessageSink {
     this.running = true;
     this.stopping = false;
     const pollMs = this.options.pollIntervalMs ?? 1000;
-    this.pollTimer = setInterval(() => void this.poll(), pollMs);
+    this.pollTimer = setInterval(() => {
+      // A PATCH that widened an upstream is noticed here even when no commit frees a permit.
+      this.gates.recheck();
+      void this.poll();
+    }, pollMs);
     this.pollTimer.unref();
     const renewMs = this.options.renewIntervalMs ?? Math.max(100, Math.floor(this.leaseMs / 3));
     this.renewTimer = setInterval(() => void this.renew(), renewMs);
@@ -220,6 +241,8 @@ export class Dispatcher implements MessageSink {
     const waiting = this.takeQueued(Number.MAX_SAFE_INTEGER).map((w) => w.message.id);
     for (const id of waiting) this.held.delete(id);
     await this.giveBack(waiting);
+    // Attempts still waiting for room at a gate send nothing: they are stored as not sent (queued).
+    this.gates.cancelWaiting();
     await this.whenIdle(this.options.drainTimeoutMs ?? 10_000);
     await this.writer.close();
     if (this.renewTimer !== undefined) clearInterval(this.renewTimer);
@@ -342,6 +365,7 @@ export class Dispatcher implements MessageSink {
           stopping: () => this.stopping,
           now: this.now,
           partTimeoutMs: this.options.partTimeoutMs ?? 120_000,
+          unsettled: (id) => this.gates.for(id),
         },
         work.message,
         work.parts,

@@ -5,13 +5,16 @@
  * part ids they name were stored.
  *
  * A batch that cannot be written (database down) is tried again with back-off until it is: these are
- * facts about what the SMSC already has, and the messages stay leased to this instance meanwhile.
+ * facts about what the SMSC already has, and the messages stay leased to this instance meanwhile. Their
+ * parts' unsettled permits stay held too, so an upstream stops taking new parts once its gate is full
+ * of results the database has not taken: a crash then resends no more than the gate.
  */
 import type { Logger } from "pino";
 import type { Database, Executor } from "../../db/client.js";
 import { smscIdKey } from "../../db/smsc-id.js";
 import { Batcher } from "../dispatch/batcher.js";
 import { withConflictRetry } from "../dispatch/conflict-retry.js";
+import type { UnsettledPermit } from "../dispatch/unsettled.js";
 import { appendEvents, type OutboxEvent } from "../events/outbox.js";
 import type { MessagePartRow, MessageRow } from "../messages/sink.js";
 import { rollUpAndRecord } from "../receipts/apply.js";
@@ -47,6 +50,11 @@ export interface DispatchResult {
   /** The attempt used a new split of `total` parts that replaces the stored parts; null: same split. */
   replace: { total: number } | null;
   decision: MessageDecision;
+  /**
+   * The permits this attempt still holds at its upstream's unsettled gate (dispatch/unsettled.ts):
+   * released as soon as this result is committed, which is what bounds the parts a crash sends twice.
+   */
+  permit?: UnsettledPermit;
 }
 
 export interface ResultWriterOptions {
@@ -122,6 +130,7 @@ export class ResultWriter {
         const rows = await withConflictRetry(() => this.db.transaction((tx) => this.write(tx, items)));
         this.counters.batches++;
         this.counters.messages += items.length;
+        for (const item of items) item.permit?.release();
         this.onWritten(items.map((result) => ({ result, row: rows.get(result.message.id) })));
         return;
       } catch (error) {
@@ -129,6 +138,7 @@ export class ResultWriter {
         this.options.logger?.error({ err: error, messages: items.length, attempt }, "writing results failed");
         if (this.closing && attempt >= 3) {
           // Shutting down with the database away: the leases run out and the poller sends these again.
+          for (const item of items) item.permit?.release();
           this.onWritten(items.map((result) => ({ result, row: undefined })));
           return;
         }
