@@ -8,7 +8,8 @@
  * reads the database after every request in it arrived (a key revoked before a request came is seen
  * revoked, as with a query per request).
  */
-import { and, inArray, isNull } from "drizzle-orm";
+import { and, isNull } from "drizzle-orm";
+import { anyOfText } from "../db/any-of.js";
 import type { Database } from "../db/client.js";
 import { apiKeys } from "../db/schema.js";
 import { apiKeyPrefix, verifyToken } from "./crypto.js";
@@ -67,7 +68,7 @@ export class ApiKeyLookup {
       const rows = await this.db
         .select({ prefix: apiKeys.prefix, accountId: apiKeys.accountId, keyHash: apiKeys.keyHash })
         .from(apiKeys)
-        .where(and(inArray(apiKeys.prefix, prefixes), isNull(apiKeys.revokedAt)));
+        .where(and(anyOfText(apiKeys.prefix, prefixes), isNull(apiKeys.revokedAt)));
       const byPrefix = new Map(rows.map((row) => [row.prefix, row]));
       for (const waiting of batch) {
         const row = byPrefix.get(waiting.prefix);

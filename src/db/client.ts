@@ -6,6 +6,7 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
+import { preparingClient } from "./prepared-client.js";
 import * as schema from "./schema.js";
 
 export type Schema = typeof schema;
@@ -68,7 +69,7 @@ function openPostgres(url: string, poolSize: number): OpenDatabase {
   // Migrations and IF NOT EXISTS emit NOTICEs; the driver would print each to the console.
   const clientOptions = { onnotice: () => {}, connection: { application_name: "smpp-bridge" } };
   const client = postgres(url, { ...clientOptions, max: poolSize });
-  const db: Database = drizzlePostgres({ client, schema });
+  const db: Database = drizzlePostgres({ client: preparingClient(client), schema });
   return {
     db,
     kind: "postgres",

@@ -3,6 +3,7 @@
  * is simply not found. Lists are newest first by id (time-ordered) on the (account_id, id desc) index.
  */
 import { and, asc, desc, eq, getTableColumns, inArray, lt, type SQL, sql } from "drizzle-orm";
+import { anyOfText } from "../../db/any-of.js";
 import type { Executor } from "../../db/client.js";
 import { type MessageStatus, messageParts, messages, upstreams } from "../../db/schema.js";
 import { type Page, type PageRequest, toPage } from "../pagination.js";
@@ -124,6 +125,6 @@ async function partsOf(db: Executor, ids: string[]): Promise<MessagePartRow[]> {
   return db
     .select()
     .from(messageParts)
-    .where(ids.length === 1 ? eq(messageParts.messageId, ids[0] ?? "") : inArray(messageParts.messageId, ids))
+    .where(anyOfText(messageParts.messageId, ids))
     .orderBy(asc(messageParts.messageId), asc(messageParts.index));
 }

@@ -4,7 +4,8 @@
  * arrive), the result writer (receipts that were waiting for the part's SMSC id) and the unmatched
  * sweeper. Each step is one statement for the whole batch.
  */
-import { inArray, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
+import { anyOfText } from "../../db/any-of.js";
 import { type Executor, queryRows } from "../../db/client.js";
 import { messageParts, messages } from "../../db/schema.js";
 import { rowFromRaw } from "../dispatch/raw-rows.js";
@@ -148,10 +149,7 @@ export async function partsByMessage(
 ): Promise<Map<string, MessagePartRow[]>> {
   const out = new Map<string, MessagePartRow[]>();
   if (messageIds.length === 0) return out;
-  const rows = await tx
-    .select()
-    .from(messageParts)
-    .where(inArray(messageParts.messageId, [...messageIds]));
+  const rows = await tx.select().from(messageParts).where(anyOfText(messageParts.messageId, messageIds));
   for (const row of rows) {
     const list = out.get(row.messageId);
     if (list === undefined) out.set(row.messageId, [row]);
