@@ -1,5 +1,4 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { bodyLimit } from "hono/body-limit";
 import { HTTPException } from "hono/http-exception";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId } from "hono/request-id";
@@ -17,6 +16,7 @@ import { adminAuth, customerAuth } from "./auth.js";
 import { ApiError } from "./errors.js";
 import { registerSecuritySchemes } from "./openapi.js";
 import { fieldErrors, problemResponse } from "./problem.js";
+import { requestBody } from "./request-body.js";
 import { registerRoutes } from "./route-list.js";
 
 /** Largest request body accepted (2 MiB); more is a 413 before anything parses it. */
@@ -58,11 +58,8 @@ export function createApp(deps: AppDeps): App {
     }),
   );
   app.use(
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new ApiError("PAYLOAD_TOO_LARGE", `The body exceeds ${MAX_BODY_BYTES} bytes.`);
-      },
+    requestBody(MAX_BODY_BYTES, () => {
+      throw new ApiError("PAYLOAD_TOO_LARGE", `The body exceeds ${MAX_BODY_BYTES} bytes.`);
     }),
   );
   app.use("/admin/*", adminAuth());
