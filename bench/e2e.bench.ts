@@ -4,13 +4,15 @@
  * this machine. For each concurrency (BENCH_CONCURRENCY, default "50,200"), BENCH_MESSAGES (default
  * 50000) messages are POSTed one per request to /v1/messages; reported per run: accepted/s (202s),
  * submitted/s (every accepted message `sent` or further), receipted/s (every one `delivered`), p50/p99
- * accept latency; and the service's peak RSS over the whole benchmark.
+ * accept latency; the CPU time per message of the service and of its PostgreSQL backends; and the
+ * service's peak RSS over the whole benchmark.
  *
  * The database: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres) names the server; a
  * fresh migrated database is created there and dropped at the end. Knobs: BENCH_SESSIONS (SMPP
  * sessions, default 2), BENCH_WINDOW (per session, default 100), BENCH_POOL (database connections,
  * default 10), BENCH_LOG_LEVEL (service LOG_LEVEL, default warn). Every wait is bounded
- * (BENCH_PHASE_TIMEOUT_S, default 600 per run). Last line: one JSON summary.
+ * (BENCH_PHASE_TIMEOUT_S, default 600 per run). BENCH_PROFILE_DIR, when set, writes a V8 CPU profile of
+ * the service there (`--cpu-prof`) to see where its time goes. Last line: one JSON summary.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -54,10 +56,20 @@ interface RunResult {
   submittedPerS: number | null;
   receiptedPerS: number | null;
   rssPeakMb: number;
+  /** CPU time per accepted message: the service process, and its database's server backends. */
+  serviceCpuMsPerMsg: number;
+  postgresCpuMsPerMsg: number;
 }
 
-function node(script: string, args: string[], env: Record<string, string> = {}): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", script, ...args], {
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
+
+function node(
+  script: string,
+  args: string[],
+  env: Record<string, string> = {},
+  nodeArgs: string[] = [],
+): ChildProcess {
+  return spawn(process.execPath, [...nodeArgs, "--import", "tsx", script, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
     stdio: ["pipe", "pipe", "inherit"],
@@ -104,6 +116,18 @@ function rssOf(pid: number | undefined): { now: number; peak: number } {
   }
 }
 
+/** CPU seconds (user + system) a process has used so far; 0 when unreadable (it exited). */
+function cpuSecondsOf(pid: number): number {
+  try {
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+const CLOCK_TICKS = 100;
+
 async function until(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -143,15 +167,20 @@ try {
   const { port: smscPort } = await firstJsonLine<{ port: number }>(simulator);
 
   const httpPort = await freePort();
-  const service = node("src/cli.ts", ["serve"], {
-    DATABASE_URL: dbUrl,
-    DATABASE_POOL_SIZE: String(POOL),
-    ADMIN_TOKEN: adminToken,
-    SECRET_KEY: randomBytes(32).toString("base64"),
-    PORT: String(httpPort),
-    HOST: "127.0.0.1",
-    LOG_LEVEL,
-  });
+  const service = node(
+    "src/cli.ts",
+    ["serve"],
+    {
+      DATABASE_URL: dbUrl,
+      DATABASE_POOL_SIZE: String(POOL),
+      ADMIN_TOKEN: adminToken,
+      SECRET_KEY: randomBytes(32).toString("base64"),
+      PORT: String(httpPort),
+      HOST: "127.0.0.1",
+      LOG_LEVEL,
+    },
+    PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : [],
+  );
   children.push(service);
   service.stdout?.resume();
   const url = `http://127.0.0.1:${httpPort}`;
@@ -197,6 +226,17 @@ try {
     const { key } = (await api(url, adminToken, "POST", `/admin/accounts/${account.id}/api-keys`, {})) as {
       key: string;
     };
+    const backends = (
+      await queryRows<{ pid: number }>(
+        database.db,
+        sql`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`,
+      )
+    ).map((r) => r.pid);
+    const cpu = () => ({
+      service: service.pid === undefined ? 0 : cpuSecondsOf(service.pid),
+      postgres: backends.reduce((sum, pid) => sum + cpuSecondsOf(pid), 0),
+    });
+    const cpuBefore = cpu();
     const started = performance.now();
     let allSentAt: number | null = null;
     let allDeliveredAt: number | null = null;
@@ -229,6 +269,8 @@ try {
       if (loadDone && allDeliveredAt === null && (counts?.delivered ?? 0) >= target) allDeliveredAt = now;
     }
     const load = await loadResult;
+    const cpuAfter = cpu();
+    const perMessage = (seconds: number) => (seconds * 1000) / Math.max(1, load.accepted);
     const rate = (at: number | null) => (at === null ? null : load.accepted / ((at - started) / 1000));
     return {
       concurrency,
@@ -236,6 +278,8 @@ try {
       submittedPerS: rate(allSentAt),
       receiptedPerS: rate(allDeliveredAt),
       rssPeakMb,
+      serviceCpuMsPerMsg: perMessage(cpuAfter.service - cpuBefore.service),
+      postgresCpuMsPerMsg: perMessage(cpuAfter.postgres - cpuBefore.postgres),
     };
   }
 
@@ -251,7 +295,9 @@ try {
         `${result.load.seconds.toFixed(1)} s — accepted ${f(result.load.accepted_per_s)}, ` +
         `submitted ${f(result.submittedPerS)}, receipted ${f(result.receiptedPerS)}; ` +
         `accept p50 ${result.load.p50_ms.toFixed(1)} ms, p99 ${result.load.p99_ms.toFixed(1)} ms; ` +
-        `other statuses ${JSON.stringify(result.load.others)}; service RSS peak ${Math.round(rssPeakMb)} MB`,
+        `other statuses ${JSON.stringify(result.load.others)}; service RSS peak ${Math.round(rssPeakMb)} MB; ` +
+        `CPU per message: service ${result.serviceCpuMsPerMsg.toFixed(3)} ms, ` +
+        `PostgreSQL backends ${result.postgresCpuMsPerMsg.toFixed(3)} ms`,
     );
   }
   sampleRss();
@@ -264,6 +310,8 @@ try {
     metrics[`${c}_receipted_per_s`] = Math.round(r.receiptedPerS ?? 0);
     metrics[`${c}_accept_p50_ms`] = Math.round(r.load.p50_ms * 10) / 10;
     metrics[`${c}_accept_p99_ms`] = Math.round(r.load.p99_ms * 10) / 10;
+    metrics[`${c}_service_cpu_ms_per_msg`] = Math.round(r.serviceCpuMsPerMsg * 1000) / 1000;
+    metrics[`${c}_postgres_cpu_ms_per_msg`] = Math.round(r.postgresCpuMsPerMsg * 1000) / 1000;
     metrics[`${c}_not_accepted`] = Object.values(r.load.others).reduce((a, b) => a + b, 0);
   }
   metrics.rss_peak_mb = Math.round(rssPeakMb);
