@@ -67,7 +67,17 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<OpenD
 
 function openPostgres(url: string, poolSize: number): OpenDatabase {
   // Migrations and IF NOT EXISTS emit NOTICEs; the driver would print each to the console.
-  const clientOptions = { onnotice: () => {}, connection: { application_name: "smpp-bridge" } };
+  const clientOptions = {
+    onnotice: () => {},
+    connection: { application_name: "smpp-bridge" },
+    // While PostgreSQL is down every failed connect lengthens the driver's pause before the next one
+    // (to 10–20 s by default, shared by the pool), and a query handed to a closed connection waits that
+    // pause out: requests hung instead of failing, and the service came back that late. Capped at 1 s
+    // (the unit is seconds), an outage answers 503 at once and ends for us within a second.
+    backoff: (retries: number) => Math.min(0.1 * 2 ** retries, 1),
+    // A server that does not answer a connect at all (unreachable rather than refusing): give up in 10 s.
+    connect_timeout: 10,
+  };
   const client = postgres(url, { ...clientOptions, max: poolSize });
   const db: Database = drizzlePostgres({ client: preparingClient(client), schema });
   return {
