@@ -23,7 +23,11 @@ export async function renewLeases(
             AND status IN ('queued', 'sending')
           ORDER BY id FOR UPDATE
         ), renewed AS (
-          UPDATE messages m SET lease_expires_at = now() + make_interval(secs => ${leaseMs / 1000})
+          UPDATE messages m SET
+            lease_expires_at = now() + make_interval(secs => ${leaseMs / 1000}),
+            -- a held queued message is due for the poller only once the lease ends (see prepare.ts)
+            next_attempt_at = CASE WHEN m.status = 'queued'
+                                   THEN now() + make_interval(secs => ${leaseMs / 1000}) END
           FROM held WHERE m.id = held.id
           RETURNING 1
         )
@@ -39,7 +43,7 @@ export async function renewLeases(
 export async function releaseQueued(db: Executor, instanceId: string, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
   await db.execute(
-    sql`UPDATE messages SET lease_owner = NULL, lease_expires_at = NULL
+    sql`UPDATE messages SET lease_owner = NULL, lease_expires_at = NULL, next_attempt_at = now()
         WHERE id = ANY(${sql.param([...ids].sort())}::text[]) AND lease_owner = ${instanceId}
           AND status = 'queued'`,
   );
@@ -53,7 +57,9 @@ export async function expireOwnLeases(db: Executor, instanceId: string): Promise
   const rows = await queryRows<{ n: number }>(
     db,
     sql`WITH expired AS (
-          UPDATE messages SET lease_expires_at = now() - interval '1 millisecond'
+          UPDATE messages SET
+            lease_expires_at = now() - interval '1 millisecond',
+            next_attempt_at = CASE WHEN status = 'queued' THEN now() - interval '1 millisecond' END
           WHERE lease_owner = ${instanceId} AND status IN ('queued', 'sending')
           RETURNING 1
         )

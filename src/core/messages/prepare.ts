@@ -15,8 +15,10 @@ export interface LeaseOptions {
  * it) so the 202 body, the idempotency record and the dispatcher hand-off need no read back.
  *
  * - `send_at` later than `now`: `scheduled`, `next_attempt_at` = send_at, no lease (the poller's work).
- * - otherwise `queued`, `next_attempt_at` = now, leased to `lease.instanceId` when a dispatcher on this
- *   instance takes it from memory; without one (`lease` null) the poller takes it at once.
+ * - otherwise `queued`, leased to `lease.instanceId` when a dispatcher on this instance takes it from
+ *   memory, with `next_attempt_at` = the lease's end: the poller's due scan (ordered by
+ *   next_attempt_at) then never walks over a backlog this instance holds, however large. Without a
+ *   dispatcher (`lease` null): `next_attempt_at` = now, and the poller takes it at once.
  * - `expires_at` = validity period after the later of acceptance and send_at (validity counts from
  *   when sending may start).
  * - `concat_ref` only for multi-part messages.
@@ -31,6 +33,7 @@ export function prepareMessage(
   const scheduled = valid.sendAt !== null && valid.sendAt.getTime() > now.getTime();
   const leased = !scheduled && lease !== null;
   const start = scheduled && valid.sendAt !== null ? valid.sendAt : now;
+  const leaseExpiresAt = leased && lease !== null ? new Date(now.getTime() + lease.leaseMs) : null;
   const id = newId("msg", now.getTime());
   const segments = valid.partTexts.length;
   const message: MessageRow = {
@@ -56,9 +59,9 @@ export function prepareMessage(
     errorDlrStat: null,
     errorDlrErr: null,
     attempts: 0,
-    nextAttemptAt: start,
+    nextAttemptAt: leaseExpiresAt ?? start,
     leaseOwner: leased && lease !== null ? lease.instanceId : null,
-    leaseExpiresAt: leased && lease !== null ? new Date(now.getTime() + lease.leaseMs) : null,
+    leaseExpiresAt,
     createdAt: now,
     updatedAt: now,
     submittedAt: null,

@@ -14,8 +14,8 @@ export interface AcceptedMessage {
  * Where the accept pipeline hands just-committed messages to the dispatcher of this instance (the
  * dispatcher implements it). Contract:
  * - `enqueue` is called once per group commit, AFTER the COMMIT, with only the immediate messages:
- *   status `queued`, `next_attempt_at` = acceptance time, `lease_owner` = this instance's id and
- *   `lease_expires_at` = acceptance + the lease; scheduled messages (`send_at` in the future) are not
+ *   status `queued`, `lease_owner` = this instance's id, `lease_expires_at` = acceptance + the lease and
+ *   `next_attempt_at` = the same (not due before the lease ends); scheduled messages (`send_at` in the future) are not
  *   handed over: they wait unleased for the poller.
  * - It must not block or throw; it is called on the request path. Whatever it drops is not lost: the
  *   lease runs out and the poller reclaims the message.

@@ -5,6 +5,7 @@
  */
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { expireOwnLeases, releaseQueued } from "../../../src/core/dispatch/lease.js";
 import { MessageService } from "../../../src/core/messages/service.js";
 import type { AcceptedMessage, MessageSink } from "../../../src/core/messages/sink.js";
 import { messages } from "../../../src/db/schema.js";
@@ -95,6 +96,30 @@ describe("orphaned work", () => {
     expect(row.attempts).toBe(0);
     expect(p.sim.submits.list().some((s) => s.text === "held elsewhere")).toBe(false);
     await p.service.cancel(p.accountId, accepted.id);
+  });
+});
+
+describe("work given back", () => {
+  test("queued work an instance releases is due at once, for any poller", async () => {
+    const other = otherInstance("releasing-instance", 3_600_000);
+    const accepted = await other.send("given back");
+    await other.service.close();
+    const held = await messageRow(p, accepted.id);
+    expect(held.nextAttemptAt?.getTime()).toBe(held.leaseExpiresAt?.getTime());
+    await releaseQueued(p.database.db, "releasing-instance", [accepted.id]);
+    await p.dispatcher.poll();
+    const done = await p.waitFor(accepted.id, ["delivered"], 20_000);
+    expect(done.status).toBe("delivered");
+  });
+
+  test("an instance restarted under the same id expires its old leases, so its queued work is due at once", async () => {
+    const before = otherInstance("restarted-instance", 3_600_000);
+    const accepted = await before.send("from my previous life");
+    await before.service.close();
+    expect(await expireOwnLeases(p.database.db, "restarted-instance")).toBe(1);
+    await p.dispatcher.poll();
+    const done = await p.waitFor(accepted.id, ["delivered"], 20_000);
+    expect(done.status).toBe("delivered");
   });
 });
 

@@ -68,7 +68,7 @@ describe("prepareMessage", () => {
       concatRef: 77,
       leaseOwner: "i-1",
       leaseExpiresAt: new Date(now.getTime() + 30_000),
-      nextAttemptAt: now,
+      nextAttemptAt: new Date(now.getTime() + 30_000),
       expiresAt: new Date(now.getTime() + 600_000),
     });
     expect(parts.map((p) => [p.messageId, p.index, p.text, p.status])).toEqual([
