@@ -1,5 +1,6 @@
 /**
- * End to end (issue 5 "Speed"): PostgreSQL, the service (`smpp-bridge serve` in its own process), the
+ * End to end (issue 5 "Speed"): PostgreSQL, the service (`smpp-bridge serve` in its own process, built
+ * first and run from dist/ as `npm start` runs it, so no TypeScript loader sits in it), the
  * SMSC simulator with receipts (its own process) and the HTTP load generator (its own process), all on
  * this machine. For each concurrency (BENCH_CONCURRENCY, default "50,200"), BENCH_MESSAGES (default
  * 50000) messages are POSTed one per request to /v1/messages; reported per run: accepted/s (202s),
@@ -14,7 +15,7 @@
  * (BENCH_PHASE_TIMEOUT_S, default 600 per run). BENCH_PROFILE_DIR, when set, writes a V8 CPU profile of
  * the service there (`--cpu-prof`) to see where its time goes. Last line: one JSON summary.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
@@ -63,13 +64,15 @@ interface RunResult {
 
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
 
+/** Spawns `node [nodeArgs] script args`; TypeScript scripts through tsx, built JavaScript as it is. */
 function node(
   script: string,
   args: string[],
   env: Record<string, string> = {},
   nodeArgs: string[] = [],
 ): ChildProcess {
-  return spawn(process.execPath, [...nodeArgs, "--import", "tsx", script, ...args], {
+  const loader = script.endsWith(".ts") ? ["--import", "tsx"] : [];
+  return spawn(process.execPath, [...nodeArgs, ...loader, script, ...args], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env },
     stdio: ["pipe", "pipe", "inherit"],
@@ -167,8 +170,9 @@ try {
   const { port: smscPort } = await firstJsonLine<{ port: number }>(simulator);
 
   const httpPort = await freePort();
+  execFileSync("npm", ["run", "-s", "build"], { cwd: ROOT, stdio: "inherit" });
   const service = node(
-    "src/cli.ts",
+    "dist/src/cli.js",
     ["serve"],
     {
       DATABASE_URL: dbUrl,
