@@ -368,19 +368,27 @@ export const inboundMessages = pgTable(
     /** True when a concatenated SMS was surfaced before all its parts arrived. */
     incomplete: boolean("incomplete").notNull().default(false),
     receivedAt: ts("received_at").notNull().defaultNow(),
-    /**
-     * A whole SMS's identity (SHA-256 of upstream, source, destination, data_coding and user data
-     * octets), to recognise the SMSC delivering it again; null for one joined from segments (those
-     * are recognised in inbound_parts).
-     */
-    repeatKey: bytea("repeat_key"),
   },
   (t) => [
     index("inbound_messages_account_id_idx").on(t.accountId, t.id.desc()),
     index("inbound_messages_account_to_idx").on(t.accountId, t.to, t.id.desc()),
-    // Is this SMS a repeat of one received within the repeat window?
-    index("inbound_messages_repeat_idx").on(t.repeatKey, t.receivedAt).where(sql`${t.repeatKey} IS NOT NULL`),
   ],
+);
+
+/**
+ * Whole inbound SMS recently stored, by identity, so one the SMSC delivers again (our deliver_sm_resp
+ * lost) is recognised: the primary key makes a concurrent copy wait for the first and then collide.
+ * Kept past the repeat window only until the sweeper deletes them.
+ */
+export const inboundRepeatKeys = pgTable(
+  "inbound_repeat_keys",
+  {
+    /** SHA-256 of upstream, source, destination, data_coding and user data octets (core/inbound/repeat-key.ts). */
+    key: bytea("key").primaryKey(),
+    /** When the message with this identity was last stored. */
+    receivedAt: ts("received_at").notNull().defaultNow(),
+  },
+  (t) => [index("inbound_repeat_keys_received_at_idx").on(t.receivedAt)],
 );
 
 /** Parts of concatenated inbound SMS, stored so reassembly survives a restart; duplicates collide. */

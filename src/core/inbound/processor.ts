@@ -36,7 +36,7 @@ import { repeatKey } from "./repeat-key.js";
 import {
   groupKey,
   loadPendingParts,
-  lockInbound,
+  lockGroups,
   type NewPart,
   type PartGroup,
   upsertParts,
@@ -57,7 +57,7 @@ export interface InboundProcessorOptions {
    * what we acknowledged, e.g. after a lost deliver_sm_resp) rather than a new SMS: a whole SMS with the
    * same text from the same sender to the same number, or a segment identical to one already joined
    * into a message (rather than a new SMS that reuses the reference). A repeat is acknowledged, not
-   * stored; ms. Default 3_600_000 (1 h).
+   * stored. The sweeper's `repeatRetentionMs` should be at least as long; ms. Default 3_600_000 (1 h).
    */
   repeatWindowMs?: number;
   logger?: Logger | undefined;
@@ -175,7 +175,6 @@ export class InboundProcessor implements InboundPduHandler {
     // One message per repeat key and one row per part key: a repeat inside the batch is a repeat like
     // any other.
     const singles = new Map<string, InboundToRecord>();
-    const repeatKeys: Buffer[] = [];
     const parts = new Map<string, NewPart>();
     let singlePdus = 0;
     for (const { upstreamId, decoded: d } of items) {
@@ -184,7 +183,6 @@ export class InboundProcessor implements InboundPduHandler {
         const key = repeatKey(upstreamId, d);
         const hex = key.toString("hex");
         if (singles.has(hex)) continue;
-        repeatKeys.push(key);
         singles.set(hex, {
           message: {
             id: newId("inb"),
@@ -211,10 +209,10 @@ export class InboundProcessor implements InboundPduHandler {
     }
     const records = [...singles.values()];
     const singleIds = new Set(records.map((r) => r.message.id));
-    const groups = new Map<string, PartGroup>();
-    for (const p of parts.values()) groups.set(groupKey(p), p);
-    await lockInbound(tx, [...groups.values()], repeatKeys);
     if (parts.size > 0) {
+      const groups = new Map<string, PartGroup>();
+      for (const p of parts.values()) groups.set(groupKey(p), p);
+      await lockGroups(tx, [...groups.values()]);
       await upsertParts(tx, [...parts.values()], this.repeatWindowSeconds);
       const pending = await loadPendingParts(tx, [...groups.values()]);
       records.push(...assembleGroups(pending, { incomplete: false }));

@@ -70,24 +70,14 @@ export interface StoredInbound {
 }
 
 /**
- * Serialises work on the given groups and whole SMS until COMMIT (transaction-scoped advisory locks), so
- * two transactions each holding one segment cannot both see an incomplete set and leave it so, and two
- * holding the same whole SMS (the SMSC re-sent it while the first copy was being stored) cannot both
- * find no earlier copy. One statement, taken in hash order: concurrent batches lock overlapping keys in
- * the same order and never deadlock.
+ * Serialises work on the given groups until COMMIT (transaction-scoped advisory locks), so two
+ * transactions each holding one segment cannot both see an incomplete set and leave it so. Taken in
+ * hash order: concurrent batches lock overlapping groups in the same order and never deadlock.
  */
-export async function lockInbound(
-  tx: Executor,
-  groups: readonly PartGroup[],
-  repeatKeys: readonly Buffer[] = [],
-): Promise<void> {
-  if (groups.length === 0 && repeatKeys.length === 0) return;
-  // JSON rather than groupKey: PostgreSQL text cannot carry its NUL separators. A repeat key is hex,
-  // which never starts with "[" like a group's JSON.
-  const keys = [
-    ...groups.map((g) => JSON.stringify([g.upstreamId, g.source, g.destination, g.ref, g.total])),
-    ...repeatKeys.map((k) => k.toString("hex")),
-  ];
+export async function lockGroups(tx: Executor, groups: readonly PartGroup[]): Promise<void> {
+  if (groups.length === 0) return;
+  // JSON rather than groupKey: PostgreSQL text cannot carry its NUL separators.
+  const keys = groups.map((g) => JSON.stringify([g.upstreamId, g.source, g.destination, g.ref, g.total]));
   await tx.execute(
     sql`SELECT pg_advisory_xact_lock(h)
         FROM (SELECT DISTINCT hashtextextended(k, 0) AS h
@@ -222,12 +212,16 @@ interface StoredRow extends Record<string, unknown> {
 
 /**
  * Inserts inbound messages, each owned by the account its destination number is assigned to (none:
- * account null, kept for the admins), and returns them with their upstream's name for rendering. A
- * whole SMS whose repeat key a message received within `repeatWindowSeconds` already has is a repeat
- * and not inserted, so it is not returned either (and gets no event: the caller builds those from what
- * this returns). Deciding that inside the INSERT costs no extra round trip; the caller's
- * {@link lockInbound} makes a copy committed meanwhile visible to it; the explicit `IS NOT NULL` lets
- * the partial index serve the look-up. Repeat keys must be distinct within the call.
+ * account null, kept for the admins), and returns them with their upstream's name for rendering.
+ *
+ * A whole SMS whose repeat key was stored within `repeatWindowSeconds` is a repeat: not inserted, so not
+ * returned either (and it gets no event: the caller builds those from what this returns). The key's
+ * upsert decides, the way upsertParts does for segments: a key new, or older than the window, is
+ * (re)stamped and returned, and only those messages go in. A copy being stored at the same moment by
+ * another transaction makes this one wait on the primary key and then collide with it, so no lock is
+ * needed; keys go in sorted, so two batches holding the same keys wait rather than deadlock. All of it
+ * in one statement: no round trip more than before repeats were recognised. Repeat keys must be
+ * distinct within the call (one statement cannot update a row twice).
  */
 export async function insertInboundMessages(
   tx: Executor,
@@ -252,17 +246,20 @@ export async function insertInboundMessages(
             AS v(id, upstream_id, from_address, to_number, text, encoding, data_coding, segments,
                  incomplete, received_at, repeat_key_hex)
         ),
+        fresh AS (
+          INSERT INTO inbound_repeat_keys (key)
+          SELECT decode(v.repeat_key_hex, 'hex') FROM v WHERE v.repeat_key_hex <> '' ORDER BY 1
+          ON CONFLICT (key) DO UPDATE SET received_at = now()
+            WHERE inbound_repeat_keys.received_at < now() - make_interval(secs => ${repeatWindowSeconds}::float8)
+          RETURNING encode(key, 'hex') AS key_hex
+        ),
         ins AS (
           INSERT INTO inbound_messages (id, account_id, upstream_id, from_address, to_number, text, encoding,
-                                        data_coding, segments, incomplete, received_at, repeat_key)
+                                        data_coding, segments, incomplete, received_at)
           SELECT v.id, n.account_id, v.upstream_id, v.from_address, v.to_number, v.text, v.encoding,
-                 v.data_coding, v.segments, v.incomplete = 1, coalesce(nullif(v.received_at, '')::timestamptz, now()),
-                 decode(nullif(v.repeat_key_hex, ''), 'hex')
+                 v.data_coding, v.segments, v.incomplete = 1, coalesce(nullif(v.received_at, '')::timestamptz, now())
           FROM v LEFT JOIN numbers n ON n.number = v.to_number
-          WHERE v.repeat_key_hex = '' OR NOT EXISTS (
-            SELECT 1 FROM inbound_messages m
-            WHERE m.repeat_key IS NOT NULL AND m.repeat_key = decode(v.repeat_key_hex, 'hex')
-              AND m.received_at >= now() - make_interval(secs => ${repeatWindowSeconds}::float8))
+          WHERE v.repeat_key_hex = '' OR v.repeat_key_hex IN (SELECT key_hex FROM fresh)
           RETURNING id, account_id, upstream_id, from_address, to_number, text, encoding, segments,
                     incomplete, received_at
         )
@@ -315,6 +312,26 @@ export async function deleteJoinedParts(
             AND received_at < now() - make_interval(secs => ${olderThanSeconds}::float8)
           LIMIT ${limit})
         RETURNING id`,
+  );
+  return rows.length;
+}
+
+/**
+ * Deletes up to `limit` repeat keys stamped longer ago than `olderThanSeconds`: past the repeat window
+ * they only take space (a late copy would be stored as a new message either way). Returns how many.
+ */
+export async function deleteRepeatKeys(
+  tx: Executor,
+  olderThanSeconds: number,
+  limit: number,
+): Promise<number> {
+  const rows = await queryRows<{ key: string }>(
+    tx,
+    sql`DELETE FROM inbound_repeat_keys WHERE key IN (
+          SELECT key FROM inbound_repeat_keys
+          WHERE received_at < now() - make_interval(secs => ${olderThanSeconds}::float8)
+          LIMIT ${limit})
+        RETURNING encode(key, 'hex') AS key`,
   );
   return rows.length;
 }

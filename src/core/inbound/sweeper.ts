@@ -3,14 +3,21 @@
  * `incompleteAfterMs`, the segments that did arrive become one inbound message flagged `incomplete`
  * (and its `inbound.received` event), so a lost segment does not hide the rest forever. Runs on every
  * instance; the group locks the processor takes keep two instances (or a late segment) from surfacing
- * or completing the same set twice.
+ * or completing the same set twice. It also deletes what recognises repeats (joined segments, repeat
+ * keys of whole SMS) once past its retention.
  */
 
 import type { Logger } from "pino";
 import type { Database, Transaction } from "../../db/client.js";
 import { withConflictRetry } from "../dispatch/conflict-retry.js";
 import { assembleGroups, recordInbound } from "./record.js";
-import { deleteJoinedParts, findDueGroups, loadPendingParts, lockInbound } from "./statements.js";
+import {
+  deleteJoinedParts,
+  deleteRepeatKeys,
+  findDueGroups,
+  loadPendingParts,
+  lockGroups,
+} from "./statements.js";
 
 export interface InboundSweeperOptions {
   /** How long a segment waits for its siblings before its set is surfaced incomplete; ms. Default 86_400_000 (24 h). */
@@ -20,10 +27,11 @@ export interface InboundSweeperOptions {
   /** Most sets surfaced per transaction; a sweep runs transactions until none is due. Default 100. */
   batchSize?: number;
   /**
-   * How long segments already joined into a message are kept, to recognise repeats of them (see the
-   * processor's `repeatWindowMs`, which it should not undercut); ms. Default 3_600_000 (1 h).
+   * How long what recognises a repeat is kept: segments already joined into a message, and the repeat
+   * keys of whole SMS (see the processor's `repeatWindowMs`, which this should not undercut); ms.
+   * Default 3_600_000 (1 h).
    */
-  joinedPartsRetentionMs?: number;
+  repeatRetentionMs?: number;
   logger?: Logger | undefined;
 }
 
@@ -43,7 +51,7 @@ export class InboundSweeper {
     this.incompleteAfterSeconds = (options.incompleteAfterMs ?? 86_400_000) / 1000;
     this.intervalMs = Math.max(1, options.intervalMs ?? 60_000);
     this.batchSize = Math.max(1, options.batchSize ?? 100);
-    this.retentionSeconds = (options.joinedPartsRetentionMs ?? 3_600_000) / 1000;
+    this.retentionSeconds = (options.repeatRetentionMs ?? 3_600_000) / 1000;
   }
 
   /** Sweeps now and then every `intervalMs` until {@link stop}. */
@@ -62,8 +70,8 @@ export class InboundSweeper {
   }
 
   /**
-   * One sweep: surfaces every due set, then deletes joined segments past their retention; returns how
-   * many inbound messages it created.
+   * One sweep: surfaces every due set, then deletes joined segments and repeat keys past their
+   * retention; returns how many inbound messages it created.
    */
   async sweepOnce(): Promise<number> {
     let created = 0;
@@ -78,13 +86,17 @@ export class InboundSweeper {
       const deleted = await deleteJoinedParts(this.db, this.retentionSeconds, deleteLimit);
       if (deleted < deleteLimit) break;
     }
+    for (let round = 0; round < 1000; round++) {
+      const deleted = await deleteRepeatKeys(this.db, this.retentionSeconds, deleteLimit);
+      if (deleted < deleteLimit) break;
+    }
     return created;
   }
 
   private async sweepBatch(tx: Transaction): Promise<{ groups: number; created: number }> {
     const due = await findDueGroups(tx, this.incompleteAfterSeconds, this.batchSize);
     if (due.length === 0) return { groups: 0, created: 0 };
-    await lockInbound(tx, due);
+    await lockGroups(tx, due);
     // Read again under the locks: a segment committed meanwhile may have completed a set.
     const pending = await loadPendingParts(tx, due);
     const records = assembleGroups(pending, { incomplete: true });

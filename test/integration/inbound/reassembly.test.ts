@@ -118,7 +118,7 @@ describe("reassembly from stored segments", () => {
 
     expect(await new InboundSweeper(database.db).sweepOnce()).toBe(0);
     expect(await partsOf(joined)).toHaveLength(2);
-    expect(await new InboundSweeper(database.db, { joinedPartsRetentionMs: 0 }).sweepOnce()).toBe(0);
+    expect(await new InboundSweeper(database.db, { repeatRetentionMs: 0 }).sweepOnce()).toBe(0);
     expect(await partsOf(joined)).toEqual([]);
     expect(await partsOf(waiting)).toHaveLength(1);
     expect((await messagesFrom(joined)).map((r) => r.text)).toEqual(["ab"]);

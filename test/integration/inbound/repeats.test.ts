@@ -8,6 +8,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { InboundProcessor } from "../../../src/core/inbound/processor.js";
+import { InboundSweeper } from "../../../src/core/inbound/sweeper.js";
 import { queryRows } from "../../../src/db/client.js";
 import { events } from "../../../src/db/schema.js";
 import { buildMo } from "../../../src/simulator/mo.js";
@@ -194,8 +195,8 @@ describe("handed to the processor directly", () => {
   });
 
   test("copies stored at the same moment by two instances, or in one batch, make one message each", async () => {
-    // One PDU per transaction, several at once, on two processors: without the locks two transactions
-    // could each find no earlier copy (PGlite runs them one by one; PostgreSQL does not).
+    // One PDU per transaction, several at once, on two processors: on PostgreSQL (PGlite runs them one
+    // by one) the second copy's transaction waits on the first's repeat key, then collides with it.
     const options = { maxBatch: 1, maxConcurrent: 4 };
     const one = new InboundProcessor(rig.database.db, gsm7, options);
     const two = new InboundProcessor(rig.database.db, gsm7, options);
@@ -213,5 +214,23 @@ describe("handed to the processor directly", () => {
       expect(await receivedEvents(from)).toHaveLength(1);
     }
     await Promise.all([one.close(), two.close(), batched.close()]);
+  });
+
+  test("the sweeper forgets repeat keys past their retention (so it must not undercut the window)", async () => {
+    const processor = new InboundProcessor(rig.database.db, gsm7);
+    const from = sender();
+    expect(await processor.handle(rig.upstreamId, dataSm(from, "kept a while"))).toBe(CommandStatus.ESME_ROK);
+    const keys = () =>
+      queryRows<{ n: number }>(rig.database.db, sql`SELECT count(*)::int AS n FROM inbound_repeat_keys`);
+    const [before] = await keys();
+    expect(before?.n).toBeGreaterThan(0);
+    await new InboundSweeper(rig.database.db).sweepOnce();
+    expect(await keys()).toEqual([before]);
+    await new InboundSweeper(rig.database.db, { repeatRetentionMs: 0 }).sweepOnce();
+    expect(await keys()).toEqual([{ n: 0 }]);
+    // Forgotten: the same SMS again is stored as a new message even within the processor's window.
+    expect(await processor.handle(rig.upstreamId, dataSm(from, "kept a while"))).toBe(CommandStatus.ESME_ROK);
+    expect((await rowsFrom(from)).map((r) => r.text)).toEqual(["kept a while", "kept a while"]);
+    await processor.close();
   });
 });
