@@ -101,16 +101,17 @@ export class HttpFront {
 
   private observe(request: Request, response: Response, started: number): void {
     const seconds = (performance.now() - started) / 1000;
-    const url = new URL(request.url);
-    const route = this.routeOf(request.method, url.pathname);
+    const path = pathOf(request.url);
+    const route = this.routeOf(request.method, path);
     this.metrics.httpRequest(request.method, route, response.status, seconds);
+    if (!this.logger.isLevelEnabled("info")) return;
     // The path, not the query string: nothing secret travels in either, but queries are noise here.
     this.logger.info(
       {
         request_id: response.headers.get("x-request-id") ?? undefined,
         method: request.method,
         route,
-        path: url.pathname,
+        path,
         status: response.status,
         duration_ms: Math.round(seconds * 10_000) / 10,
       },
@@ -123,4 +124,15 @@ export class HttpFront {
     this.idleWaiters = [];
     for (const wake of waiters) wake();
   }
+}
+
+/**
+ * The path of an absolute request URL, without the query string. The server builds `request.url` as
+ * `scheme://host/path?query` from the request line; a full URL parse per request was wasted work.
+ */
+export function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start === -1) return "/";
+  const query = url.indexOf("?", start);
+  return query === -1 ? url.slice(start) : url.slice(start, query);
 }
