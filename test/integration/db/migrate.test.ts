@@ -22,6 +22,7 @@ const TABLES = [
   "idempotency_keys",
   "inbound_messages",
   "inbound_parts",
+  "inbound_repeat_keys",
   "message_parts",
   "messages",
   "numbers",
