@@ -1,2 +1,0 @@
-ALTER TABLE "inbound_messages" ADD COLUMN "repeat_key" "bytea";--> statement-breakpoint
-CREATE INDEX "inbound_messages_repeat_idx" ON "inbound_messages" USING btree ("repeat_key","received_at") WHERE "inbound_messages"."repeat_key" IS NOT NULL;

@@ -1,8 +1,0 @@
-CREATE TABLE "inbound_repeat_keys" (
-	"key" "bytea" PRIMARY KEY NOT NULL,
-	"received_at" timestamp with time zone DEFAULT now() NOT NULL
-);
---> statement-breakpoint
-DROP INDEX "inbound_messages_repeat_idx";--> statement-breakpoint
-CREATE INDEX "inbound_repeat_keys_received_at_idx" ON "inbound_repeat_keys" USING btree ("received_at");--> statement-breakpoint
-ALTER TABLE "inbound_messages" DROP COLUMN "repeat_key";
