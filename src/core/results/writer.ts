@@ -60,7 +60,11 @@ export interface DispatchResult {
 export interface ResultWriterOptions {
   /** Most messages per transaction. Default 500. */
   maxBatch?: number;
-  /** Transactions writing results at once. Default 2. */
+  /**
+   * Transactions writing results at once. Default 4: every part's unsettled permit waits for its
+   * commit, so with a small gate (sessions × window) throughput is permits over (submit round trip +
+   * wait for a free transaction + commit), and more transactions in flight shorten the wait.
+   */
   maxConcurrent?: number;
   retry?: Partial<RetryPolicy>;
   /** Back-off between tries of a batch the database refused; ms. Default 1000. */
@@ -101,7 +105,7 @@ export class ResultWriter {
     this.policy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
     this.batcher = new Batcher((items) => this.flush(items), {
       maxBatch: options.maxBatch ?? 500,
-      maxConcurrent: options.maxConcurrent ?? 2,
+      maxConcurrent: options.maxConcurrent ?? 4,
     });
   }
 
