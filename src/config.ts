@@ -36,6 +36,11 @@ export interface Config {
   webhookAllowPrivate: boolean;
   /** `WEBHOOK_RETRY_SCHEDULE`: delays in milliseconds before each retry. Default 5s,5m,30m,2h,5h,10h,10h. */
   webhookRetryScheduleMs: number[];
+  /**
+   * `WEBHOOK_ENDPOINT_CONCURRENCY`: webhook requests in flight to one endpoint (or one status_callback
+   * origin) at once. Default 16, at most 256 (the worker's total).
+   */
+  webhookEndpointConcurrency: number;
   /** `LOG_LEVEL`: pino level. Default info. */
   logLevel: LogLevel;
   /**
@@ -124,6 +129,7 @@ const envSchema = z.object({
   SECRET_KEY: secretKey.optional(),
   WEBHOOK_ALLOW_PRIVATE: booleanFlag.default(false),
   WEBHOOK_RETRY_SCHEDULE: durationList.default(() => [...DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS]),
+  WEBHOOK_ENDPOINT_CONCURRENCY: positiveInt(1, 256).default(16),
   LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
   INBOUND_REASSEMBLY_TIMEOUT: duration.default(86_400_000),
 });
@@ -290,6 +296,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...credentials,
     webhookAllowPrivate: e.WEBHOOK_ALLOW_PRIVATE,
     webhookRetryScheduleMs: e.WEBHOOK_RETRY_SCHEDULE,
+    webhookEndpointConcurrency: e.WEBHOOK_ENDPOINT_CONCURRENCY,
     logLevel: e.LOG_LEVEL,
     inboundReassemblyTimeoutMs: e.INBOUND_REASSEMBLY_TIMEOUT,
   };

@@ -166,6 +166,7 @@ export async function startService(
       db,
       secretKey: config.secretKey,
       retryScheduleMs: config.webhookRetryScheduleMs,
+      perEndpointConcurrency: config.webhookEndpointConcurrency,
       allowPrivate: config.webhookAllowPrivate,
       logger,
       instanceId,

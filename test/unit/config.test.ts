@@ -45,6 +45,7 @@ describe("loadConfig defaults", () => {
       databasePoolSize: 10,
       webhookAllowPrivate: false,
       webhookRetryScheduleMs: [5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000],
+      webhookEndpointConcurrency: 16,
       logLevel: "info",
       inboundReassemblyTimeoutMs: 86_400_000,
     });
@@ -66,6 +67,7 @@ describe("loadConfig defaults", () => {
       SECRET_KEY: KEY,
       WEBHOOK_ALLOW_PRIVATE: "true",
       WEBHOOK_RETRY_SCHEDULE: "100ms, 1s,2m",
+      WEBHOOK_ENDPOINT_CONCURRENCY: "32",
       LOG_LEVEL: "debug",
       INBOUND_REASSEMBLY_TIMEOUT: "1h",
     });
@@ -79,6 +81,7 @@ describe("loadConfig defaults", () => {
       secretKeySource: "env",
       webhookAllowPrivate: true,
       webhookRetryScheduleMs: [100, 1_000, 120_000],
+      webhookEndpointConcurrency: 32,
       logLevel: "debug",
       inboundReassemblyTimeoutMs: 3_600_000,
     });
@@ -106,6 +109,8 @@ describe("loadConfig failures name the variable", () => {
     [{ WEBHOOK_RETRY_SCHEDULE: "5s,soon" }, "WEBHOOK_RETRY_SCHEDULE"],
     [{ WEBHOOK_RETRY_SCHEDULE: "5s,,5m" }, "WEBHOOK_RETRY_SCHEDULE"],
     [{ WEBHOOK_RETRY_SCHEDULE: "5" }, "WEBHOOK_RETRY_SCHEDULE"],
+    [{ WEBHOOK_ENDPOINT_CONCURRENCY: "0" }, "WEBHOOK_ENDPOINT_CONCURRENCY"],
+    [{ WEBHOOK_ENDPOINT_CONCURRENCY: "257" }, "WEBHOOK_ENDPOINT_CONCURRENCY"],
     [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
     [{ INBOUND_REASSEMBLY_TIMEOUT: "a day" }, "INBOUND_REASSEMBLY_TIMEOUT"],
   ];

@@ -4,6 +4,7 @@
  * simply not found. Stateless: build one per request from the app's deps.
  */
 import { and, desc, eq, inArray, lt, sql } from "drizzle-orm";
+import { anyOfText } from "../../db/any-of.js";
 import type { Database, Executor } from "../../db/client.js";
 import { type EventType, webhookDeliveries, webhookEndpoints } from "../../db/schema.js";
 import { type Page, type PageRequest, toPage } from "../pagination.js";
@@ -215,7 +216,7 @@ export async function stopWaitingDeliveries(
     .set({ status: "dead", lastError: reason, leaseOwner: null, leaseExpiresAt: null, updatedAt: sql`now()` })
     .where(
       and(
-        inArray(webhookDeliveries.endpointId, [...endpointIds]),
+        anyOfText(webhookDeliveries.endpointId, endpointIds),
         inArray(webhookDeliveries.status, ["pending", "failed"]),
       ),
     );

@@ -19,4 +19,4 @@ export {
 } from "./endpoints.js";
 export { signatureHeader, signingKey } from "./signing.js";
 export { checkWebhookUrl, UnsafeWebhookUrlError } from "./url-policy.js";
-export { WebhookWorker, type WebhookWorkerOptions } from "./worker/worker.js";
+export { WebhookWorker, type WebhookWorkerOptions, type WebhookWorkerStats } from "./worker/worker.js";

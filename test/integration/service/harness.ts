@@ -39,6 +39,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     secretKeySource: "env",
     webhookAllowPrivate: true,
     webhookRetryScheduleMs: [200, 500, 1000],
+    webhookEndpointConcurrency: 16,
     logLevel: "info",
     inboundReassemblyTimeoutMs: 60_000,
     ...overrides,

@@ -12,13 +12,34 @@
  * - the lease is `next_attempt_at` pushed `lease` into the future (and recorded in lease_owner /
  *   lease_expires_at): a leased row is simply not due, so the due index alone finds work, and the rows
  *   of a worker that died become due again when its lease runs out — no sweeper needed;
- * - a gate (endpoint, or the URL of a status_callback target) gets at most `perGate` rows per claim,
- *   and gates whose in-memory backlog is full are skipped, so one receiver's backlog cannot fill the
- *   worker while others wait;
- * - a status_callback delivery (no endpoint) is signed with the account's oldest endpoint's secret.
+ * - a gate (an endpoint, or for status_callback targets the origin of the URL: see {@link gateOf}) gets
+ *   at most its room in this worker's memory per claim (a fixed amount for gates the worker does not
+ *   hold; more for a receiver that answers fast), and gates without room are not even looked at, so one
+ *   receiver's backlog cannot fill the worker while others wait;
+ * - a status_callback delivery (no endpoint) is signed with the account's oldest endpoint's secret,
+ *   looked up once per account in the batch (callbacks of one account often fill a whole claim).
  */
 import { sql } from "drizzle-orm";
 import { type Executor, queryRows } from "../../../db/client.js";
+
+/**
+ * The fairness gate of a delivery: its endpoint, or for a status_callback target (no endpoint) the
+ * scheme, authority and port of its URL as written, lower-cased. Callback URLs usually differ per
+ * message (`…/dlr?id=123`) while naming one receiver; gated by whole URL, one slow receiver could take
+ * every send slot of the worker. {@link GATE_SQL} is the same function in SQL: the claim caps and skips
+ * gates by it, so the two must agree (a test checks them against each other).
+ */
+const ORIGIN_PREFIX = /^[^/]*\/\/[^/?#]*/;
+
+export function gateOf(endpointId: string | null, url: string): string {
+  if (endpointId !== null) return endpointId;
+  return (ORIGIN_PREFIX.exec(url)?.[0] ?? url).toLowerCase();
+}
+
+/** {@link gateOf} over a `webhook_deliveries` row. */
+export const GATE_SQL = sql.raw(
+  `coalesce(endpoint_id, lower(coalesce(substring(url from '^[^/]*//[^/?#]*'), url)))`,
+);
 
 export interface ClaimedDelivery extends Record<string, unknown> {
   id: string;
@@ -44,10 +65,10 @@ export interface ClaimRequest {
   owner: string;
   /** Most rows to take. */
   limit: number;
-  /** Most rows per gate in this claim. */
+  /** Most rows per gate in this claim, for gates not in `gateRooms`. */
   perGate: number;
-  /** Gates not to take rows for (their backlog here is full). */
-  skipGates: readonly string[];
+  /** Most rows for particular gates (those the worker holds or sends to fast); 0 or less: none. */
+  gateRooms: ReadonlyMap<string, number>;
   /** Lease length in milliseconds. */
   leaseMs: number;
 }
@@ -57,23 +78,35 @@ const SCAN_FACTOR = 4;
 
 export function claimDeliveries(db: Executor, request: ClaimRequest): Promise<ClaimedDelivery[]> {
   const leaseSeconds = request.leaseMs / 1000;
+  const skip: string[] = [];
+  const roomGates: string[] = [];
+  const rooms: string[] = [];
+  for (const [gate, room] of request.gateRooms) {
+    if (room <= 0) skip.push(gate);
+    else {
+      roomGates.push(gate);
+      rooms.push(String(room));
+    }
+  }
   return queryRows<ClaimedDelivery>(
     db,
     sql`WITH candidates AS (
-      SELECT id, coalesce(endpoint_id, url) AS gate, next_attempt_at
+      SELECT id, ${GATE_SQL} AS gate, next_attempt_at
       FROM webhook_deliveries
       WHERE status IN ('pending', 'failed') AND next_attempt_at <= now()
-        AND NOT (coalesce(endpoint_id, url) = ANY(${sql.param([...request.skipGates])}::text[]))
+        AND NOT (${GATE_SQL} = ANY(${sql.param(skip)}::text[]))
       ORDER BY next_attempt_at
       LIMIT ${request.limit * SCAN_FACTOR}
     ), picked AS (
-      SELECT id FROM (
-        SELECT id, next_attempt_at,
+      SELECT ranked.id FROM (
+        SELECT id, gate, next_attempt_at,
                row_number() OVER (PARTITION BY gate ORDER BY next_attempt_at, id) AS rank
         FROM candidates
       ) ranked
-      WHERE rank <= ${request.perGate}
-      ORDER BY next_attempt_at
+      LEFT JOIN unnest(${sql.param(roomGates)}::text[], ${sql.param(rooms)}::text[]::int[]) AS g(gate, room)
+        ON g.gate = ranked.gate
+      WHERE ranked.rank <= coalesce(g.room, ${request.perGate})
+      ORDER BY ranked.next_attempt_at
       LIMIT ${request.limit}
     ), locked AS (
       -- Only the picked rows are locked; the due condition is checked again on the locked version, so
@@ -89,6 +122,14 @@ export function claimDeliveries(db: Executor, request: ClaimRequest): Promise<Cl
           next_attempt_at = now() + make_interval(secs => ${leaseSeconds})
       WHERE d.id = ANY(ARRAY(SELECT id FROM locked))
       RETURNING d.id, d.event_id, d.endpoint_id, d.url, d.attempts
+    ), signers AS (
+      SELECT DISTINCT ON (w.account_id)
+             w.account_id, w.secret_enc, w.previous_secret_enc, w.previous_secret_expires_at
+      FROM webhook_endpoints w
+      WHERE w.account_id = ANY(ARRAY(
+        SELECT e.account_id FROM claimed c JOIN events e ON e.id = c.event_id WHERE c.endpoint_id IS NULL
+      ))
+      ORDER BY w.account_id, w.id
     )
     SELECT c.id, c.event_id, c.endpoint_id, c.url, c.attempts,
            e.type AS event_type, e.account_id,
@@ -103,13 +144,7 @@ export function claimDeliveries(db: Executor, request: ClaimRequest): Promise<Cl
     FROM claimed c
     JOIN events e ON e.id = c.event_id
     LEFT JOIN webhook_endpoints own ON own.id = c.endpoint_id
-    LEFT JOIN LATERAL (
-      SELECT w.secret_enc, w.previous_secret_enc, w.previous_secret_expires_at
-      FROM webhook_endpoints w
-      WHERE c.endpoint_id IS NULL AND w.account_id = e.account_id
-      ORDER BY w.id
-      LIMIT 1
-    ) oldest ON true`,
+    LEFT JOIN signers oldest ON c.endpoint_id IS NULL AND oldest.account_id = e.account_id`,
   );
 }
 

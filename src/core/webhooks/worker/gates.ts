@@ -11,6 +11,11 @@ export interface Gate<T> {
   readonly queue: T[];
   /** Sending now. */
   active: number;
+  /**
+   * Held count (queued + sending) at or below which the owner asks for more; -1 (as created): do not
+   * ask. The scheduler only keeps it.
+   */
+  refillAt: number;
 }
 
 export class GateScheduler<T> {
@@ -25,7 +30,7 @@ export class GateScheduler<T> {
   add(key: string, item: T): void {
     let gate = this.gates.get(key);
     if (gate === undefined) {
-      gate = { key, queue: [], active: 0 };
+      gate = { key, queue: [], active: 0, refillAt: -1 };
       this.gates.set(key, gate);
     }
     if (gate.queue.length === 0) this.ready.push(gate);
@@ -83,17 +88,18 @@ export class GateScheduler<T> {
     return this.count;
   }
 
-  /** Gates holding at least `limit` items (queued or sending): their keys and how many items they hold. */
-  fullGates(limit: number): { keys: string[]; items: number } {
-    const keys: string[] = [];
-    let items = 0;
-    for (const gate of this.gates.values()) {
-      const held = gate.queue.length + gate.active;
-      if (held >= limit) {
-        keys.push(gate.key);
-        items += held;
-      }
-    }
-    return { keys, items };
+  /** The gate of `key`, while it holds anything. */
+  get(key: string): Gate<T> | undefined {
+    return this.gates.get(key);
   }
+
+  /** Every gate holding items (queued or sending). */
+  all(): IterableIterator<Gate<T>> {
+    return this.gates.values();
+  }
+}
+
+/** Items a gate holds: queued and sending. */
+export function held(gate: Gate<unknown>): number {
+  return gate.queue.length + gate.active;
 }

@@ -4,19 +4,25 @@
  * for endpoints that answered 410 Gone one transaction that disables them and ends their waiting
  * deliveries.
  *
- * A delivery is updated only while this worker still holds its lease and it is still waiting, so a
- * lease taken over by another instance, or an endpoint disabled meanwhile, is not overwritten; its
- * attempt is still recorded.
+ * A delivery is updated only while this worker still holds its lease, it is still waiting, and it has
+ * made exactly the attempts it had when claimed, so a lease taken over by another instance, or an
+ * endpoint disabled meanwhile, is not overwritten; its attempt is still recorded. Writing the same
+ * batch twice (a retry after an error whose statement had in fact committed) changes nothing: the
+ * attempt ids are fixed when the outcome is known and inserted with ON CONFLICT DO NOTHING, and the
+ * delivery no longer matches the lease and attempt count.
  */
 import { sql } from "drizzle-orm";
 import type { Database, Executor } from "../../../db/client.js";
 import type { DeliveryStatus } from "../../../db/schema.js";
-import { newId } from "../../ids.js";
 import { sqlState } from "../../service-errors.js";
 import { stopWaitingDeliveries } from "../endpoints.js";
 
 export interface AttemptResult {
+  /** The attempt row's id, made once per attempt (`wha_…`): a rewritten batch inserts nothing twice. */
+  attemptId: string;
   deliveryId: string;
+  /** The delivery's attempts when it was claimed (this attempt not counted). */
+  attemptsBefore: number;
   /** The delivery's status after this attempt. */
   status: Exclude<DeliveryStatus, "pending">;
   /** When the next attempt is due (status `failed`); null otherwise. */
@@ -52,7 +58,8 @@ export async function writeAttemptResults(
 
 function writeOnce(db: Executor, owner: string, results: readonly AttemptResult[]): Promise<unknown> {
   const ids = results.map((r) => r.deliveryId);
-  const attemptIds = results.map(() => newId("wha"));
+  const attemptIds = results.map((r) => r.attemptId);
+  const attemptsBefore = results.map((r) => String(r.attemptsBefore));
   const statuses = results.map((r) => r.status);
   const nextAt = results.map((r) => (r.nextAttemptAt === null ? null : r.nextAttemptAt.toISOString()));
   const attemptedAt = results.map((r) => r.attemptedAt.toISOString());
@@ -68,8 +75,8 @@ function writeOnce(db: Executor, owner: string, results: readonly AttemptResult[
         ${sql.param(ids)}::text[], ${sql.param(attemptIds)}::text[], ${sql.param(statuses)}::text[],
         ${sql.param(nextAt)}::text[]::timestamptz[], ${sql.param(attemptedAt)}::text[]::timestamptz[],
         ${sql.param(codes)}::text[]::int[], ${sql.param(bodies)}::text[], ${sql.param(durations)}::text[]::int[],
-        ${sql.param(errors)}::text[]
-      ) AS r(delivery_id, attempt_id, status, next_at, attempted_at, code, body, duration, error)
+        ${sql.param(errors)}::text[], ${sql.param(attemptsBefore)}::text[]::int[]
+      ) AS r(delivery_id, attempt_id, status, next_at, attempted_at, code, body, duration, error, attempts_before)
     ), updated AS (
       UPDATE webhook_deliveries d
       SET status = r.status,
@@ -82,11 +89,13 @@ function writeOnce(db: Executor, owner: string, results: readonly AttemptResult[
           updated_at = now()
       FROM r
       WHERE d.id = r.delivery_id AND d.lease_owner = ${owner} AND d.status IN ('pending', 'failed')
+        AND d.attempts = r.attempts_before
     )
     INSERT INTO webhook_attempts (id, delivery_id, attempted_at, status_code, response_body, duration_ms, error)
     SELECT r.attempt_id, r.delivery_id, r.attempted_at, r.code, r.body, r.duration, r.error
     FROM r
-    WHERE EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.id = r.delivery_id)`,
+    WHERE EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.id = r.delivery_id)
+    ON CONFLICT (id) DO NOTHING`,
   );
 }
 

@@ -7,7 +7,8 @@ import type { Dispatcher } from "undici";
 import { parseRetryAfter } from "./schedule.js";
 
 export interface SendRequest {
-  url: string;
+  /** Already parsed (and checked) by the caller. */
+  url: URL;
   body: string;
   headers: Record<string, string>;
   /** Whole-attempt limit in milliseconds. */
@@ -31,7 +32,7 @@ export async function postWebhook(dispatcher: Dispatcher, request: SendRequest):
   const signal = AbortSignal.timeout(request.timeoutMs);
   const elapsed = () => Math.round(performance.now() - started);
   try {
-    const url = new URL(request.url);
+    const url = request.url;
     const response = await dispatcher.request({
       origin: url.origin,
       path: `${url.pathname}${url.search}`,

@@ -1,8 +1,9 @@
 /**
  * The webhook delivery worker: claims due deliveries in batches (claim.ts), sends each as a signed
- * Standard Webhooks POST over keep-alive connection pools with per-receiver fairness (gates.ts), and
- * writes outcomes in batches (results.ts): 2xx succeeds; anything else retries on the schedule
- * (schedule.ts) until it is dead; 410 Gone disables the endpoint.
+ * Standard Webhooks POST over keep-alive connection pools with per-receiver fairness (gates.ts; a
+ * receiver is an endpoint, or the origin of status_callback URLs), and writes outcomes in batches
+ * (results.ts): 2xx succeeds; anything else retries on the schedule (schedule.ts) until it is dead;
+ * 410 Gone disables the endpoint. Each receiver's claimed backlog follows its send rate (rates.ts).
  *
  * It wakes on `wake()` (main calls it after committing events) and polls as a fallback; several
  * instances can run against one database (SKIP LOCKED claims, leases).
@@ -13,6 +14,7 @@ import { hostname } from "node:os";
 import type { Logger } from "pino";
 import { Agent } from "undici";
 import type { Database } from "../../../db/client.js";
+import { newId } from "../../ids.js";
 import { forbiddenAddressReason } from "../address-policy.js";
 import { openWebhookSecret, signatureHeader, signingKey } from "../signing.js";
 import {
@@ -22,9 +24,10 @@ import {
   UnsafeWebhookUrlError,
   urlHost,
 } from "../url-policy.js";
-import { type ClaimedDelivery, claimDeliveries, releaseDeliveries } from "./claim.js";
-import { type Gate, GateScheduler } from "./gates.js";
+import { type ClaimedDelivery, claimDeliveries, gateOf, releaseDeliveries } from "./claim.js";
+import { type Gate, GateScheduler, held } from "./gates.js";
 import { webhookBody } from "./payload.js";
+import { SendRates } from "./rates.js";
 import { type AttemptResult, disableGoneEndpoints, writeAttemptResults } from "./results.js";
 import { nextRetryDelay, type RetryPolicy } from "./schedule.js";
 import { postWebhook, type SendOutcome } from "./send.js";
@@ -47,19 +50,29 @@ export interface WebhookWorkerOptions {
   pollIntervalMs?: number | undefined;
   /** Rows per claim. Default 500. */
   batchSize?: number | undefined;
-  /** Requests in flight to one endpoint (or one status_callback URL) at once. Default 16. */
+  /**
+   * Requests in flight to one endpoint (or one status_callback origin) at once (config
+   * `webhookEndpointConcurrency`). Default 16. One receiver's rate is at most this many divided by its
+   * response time; a slow receiver holds at most this many of the `maxInFlight` slots.
+   */
   perEndpointConcurrency?: number | undefined;
   /**
-   * Claimed rows one endpoint may hold here (queued + sending) before claims skip it. Default
-   * 8 × concurrency. With the timeout it bounds how long a claimed row can wait here, which the lease
-   * must exceed: at most 1.75 × 128 rows / 16 at a time × 15 s = 210 s < 300 s.
+   * Claimed rows any endpoint (or callback origin) may hold here, queued + sending, before claims skip
+   * it. Default 8 × concurrency (128). A receiver that answers faster may hold half a second of its
+   * recent rate, up to 4 batches: it is refilled when a quarter of its backlog has gone, and the rest
+   * must last while the claim runs (at 128 rows, a 50 ms claim would cap it at 1,920/s). A receiver
+   * that is slow or hangs keeps this small backlog, so it cannot hold the rows others need.
    */
   perEndpointBacklog?: number | undefined;
   /** Requests in flight in total. Default 256. */
   maxInFlight?: number | undefined;
   /** Whole-attempt HTTP timeout in ms. Default 15000. */
   timeoutMs?: number | undefined;
-  /** Lease on claimed rows in ms; must exceed the time a backlog takes to send. Default 300000 (5 min). */
+  /**
+   * Lease on claimed rows in ms. Default 300000 (5 min); must exceed `timeoutMs` by a second at least.
+   * A claimed row is sent only while its whole attempt still fits in the lease (counted from before the
+   * claim was sent, on this process's monotonic clock); later it is given back unsent, due at once.
+   */
   leaseMs?: number | undefined;
   /** Relative jitter of retry delays, 0–1. Default 0.2 (±20 %). */
   jitter?: number | undefined;
@@ -73,14 +86,40 @@ export interface WebhookWorkerOptions {
   resolveAll?: ResolveAll | undefined;
 }
 
+/** Database work done so far: what claiming and recording cost per delivery (benchmarks, tuning). */
+export interface WebhookWorkerStats {
+  /** Claim statements run, rows they returned, and their summed duration in ms. */
+  claims: number;
+  claimedRows: number;
+  claimMs: number;
+  /** Attempt-result statements written, attempts they recorded, and their summed duration in ms. */
+  resultWrites: number;
+  resultRows: number;
+  resultWriteMs: number;
+  /** Claimed rows given back unsent because their lease ran short. */
+  released: number;
+}
+
 const SECRET_CACHE_LIMIT = 1000;
 /** Most claimed rows held here, in batches: the bound on memory whatever the receivers do. */
 const HARD_CAP_BATCHES = 8;
-/** Result writes in flight at once (each is one statement on its own pool connection). */
-const MAX_CONCURRENT_FLUSHES = 4;
+/** Most rows one fast receiver may hold, in batches. */
+const MAX_BACKLOG_BATCHES = 4;
+/** A receiver's backlog covers this many seconds of its recent send rate (when above the minimum). */
+const BACKLOG_SECONDS = 0.5;
+/**
+ * Result writes in flight at once. One: outcomes gather while it runs and all go in the next (group
+ * commit). Four side by side wrote ~12 attempts each at 1,500/s; one writes 60–90 at twice the rate,
+ * for a third of the database CPU per attempt.
+ */
+const MAX_CONCURRENT_FLUSHES = 1;
+/** Slack between the latest end of an attempt and the end of its lease, in ms (event-loop delays). */
+const LEASE_MARGIN_MS = 1000;
 
 interface Job {
   row: ClaimedDelivery;
+  /** `performance.now()` after which the attempt could outlast the lease: the row is given back. */
+  sendBy: number;
 }
 
 export class WebhookWorker {
@@ -91,7 +130,9 @@ export class WebhookWorker {
   private readonly owner: string;
   private readonly pollIntervalMs: number;
   private readonly batchSize: number;
-  private readonly backlogPerGate: number;
+  private readonly minBacklog: number;
+  private readonly maxBacklog: number;
+  private readonly rates = new SendRates();
   private readonly maxInFlight: number;
   private readonly timeoutMs: number;
   private readonly leaseMs: number;
@@ -109,10 +150,21 @@ export class WebhookWorker {
   private readonly sends = new Set<Promise<void>>();
   private pending: AttemptResult[] = [];
   private gone = new Set<string>();
+  /** Claimed rows whose lease ran too short to send them: released by the next flush. */
+  private unsent: string[] = [];
   private readonly flushes = new Set<Promise<void>>();
   private flushQueued = false;
   private readonly keys = new Map<string, Buffer>();
   private readonly unsignedWarned = new Set<string>();
+  private readonly counters: WebhookWorkerStats = {
+    claims: 0,
+    claimedRows: 0,
+    claimMs: 0,
+    resultWrites: 0,
+    resultRows: 0,
+    resultWriteMs: 0,
+    released: 0,
+  };
 
   constructor(options: WebhookWorkerOptions) {
     this.db = options.db;
@@ -123,10 +175,16 @@ export class WebhookWorker {
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.batchSize = options.batchSize ?? 500;
     const concurrency = options.perEndpointConcurrency ?? 16;
-    this.backlogPerGate = options.perEndpointBacklog ?? concurrency * 8;
+    this.minBacklog = options.perEndpointBacklog ?? concurrency * 8;
+    this.maxBacklog = Math.max(this.minBacklog, this.batchSize * MAX_BACKLOG_BATCHES);
     this.maxInFlight = options.maxInFlight ?? 256;
     this.timeoutMs = options.timeoutMs ?? 15_000;
     this.leaseMs = options.leaseMs ?? 300_000;
+    if (this.leaseMs < this.timeoutMs + LEASE_MARGIN_MS) {
+      throw new RangeError(
+        `webhook lease (${this.leaseMs} ms) must exceed the attempt timeout (${this.timeoutMs} ms) by ${LEASE_MARGIN_MS} ms`,
+      );
+    }
     this.responseBodyLimit = options.responseBodyLimit ?? 1024;
     this.userAgent = options.userAgent ?? "smpp-bridge-webhooks/0.1";
     const scheduleMs = options.retryScheduleMs ?? DEFAULT_SCHEDULE_MS;
@@ -137,7 +195,12 @@ export class WebhookWorker {
     };
     this.gates = new GateScheduler<Job>(concurrency);
     this.agent = new Agent({
-      connections: concurrency,
+      // The gates bound the requests to each receiver; the pool only follows them. A per-origin cap
+      // here would queue requests inside undici, where their timeout already runs, whenever several
+      // gates (endpoints of different accounts, callbacks) share an origin. No pipelining: a slow
+      // answer must not hold up the requests behind it on the connection.
+      connections: this.maxInFlight,
+      pipelining: 1,
       connect: {
         timeout: this.timeoutMs,
         ...(!this.allowPrivate && {
@@ -187,6 +250,11 @@ export class WebhookWorker {
     await this.agent.close();
   }
 
+  /** A copy of the counters since construction. */
+  stats(): WebhookWorkerStats {
+    return { ...this.counters };
+  }
+
   private tick(): void {
     this.wake();
     this.requestFlush();
@@ -197,31 +265,45 @@ export class WebhookWorker {
       this.claimAgain = false;
       let more = true;
       while (more && this.running) {
-        // Receivers whose backlog is full are skipped by the claim and do not count against the
-        // room here: slow receivers must not use up the room the others need. Their rows are
-        // bounded per receiver (perEndpointBacklog), and all of it by a hard cap.
-        const full = this.gates.fullGates(this.backlogPerGate);
-        const flowing = this.gates.size - full.items;
+        // Each receiver is bounded by its own backlog (small unless it answers fast), and the whole
+        // of it, with the outcomes not yet written, by a hard cap.
         const room = Math.min(
           this.batchSize,
-          this.batchSize * 2 - flowing,
-          this.batchSize * HARD_CAP_BATCHES - this.gates.size,
+          this.batchSize * HARD_CAP_BATCHES - this.gates.size - this.pending.length,
         );
         if (room <= 0) break;
+        const now = performance.now();
+        const gateRooms = new Map<string, number>();
+        for (const gate of this.gates.all())
+          gateRooms.set(gate.key, this.backlog(gate.key, now) - held(gate));
+        for (const key of this.rates.keys(now)) {
+          if (!gateRooms.has(key)) gateRooms.set(key, this.backlog(key, now));
+        }
         let rows: ClaimedDelivery[];
+        // Taken before the claim is sent, so it is no later than the lease's start in the database.
+        const claimStarted = performance.now();
+        const sendBy = claimStarted + this.leaseMs - this.timeoutMs - LEASE_MARGIN_MS;
         try {
           rows = await claimDeliveries(this.db, {
             owner: this.owner,
             limit: room,
-            perGate: this.backlogPerGate,
-            skipGates: full.keys,
+            perGate: this.minBacklog,
+            gateRooms,
             leaseMs: this.leaseMs,
           });
         } catch (error) {
           this.logger?.warn({ err: error }, "webhook claim failed; retrying at the next poll");
           return;
         }
-        for (const row of rows) this.gates.add(gateKey(row), { row });
+        this.counters.claims++;
+        this.counters.claimedRows += rows.length;
+        this.counters.claimMs += performance.now() - claimStarted;
+        for (const row of rows) this.gates.add(gateOf(row.endpoint_id, row.url), { row, sendBy });
+        const added = performance.now();
+        for (const key of new Set(rows.map((row) => gateOf(row.endpoint_id, row.url)))) {
+          const gate = this.gates.get(key);
+          if (gate !== undefined) gate.refillAt = Math.floor((this.backlog(key, added) * 3) / 4);
+        }
         this.pump();
         more = rows.length >= room;
       }
@@ -233,21 +315,29 @@ export class WebhookWorker {
     while (this.inFlight < this.maxInFlight) {
       const next = this.gates.next();
       if (next === undefined) return;
-      this.inFlight++;
       const gate = next.gate;
+      if (performance.now() > next.item.sendBy) {
+        // Another instance may claim it once the lease ends; sending now could overlap with that.
+        this.gates.done(gate);
+        this.unsent.push(next.item.row.id);
+        this.requestFlush();
+        continue;
+      }
+      this.inFlight++;
       const send = this.deliver(gate, next.item).finally(() => {
         this.sends.delete(send);
         this.inFlight--;
         this.gates.done(gate);
+        this.rates.record(gate.key, performance.now());
         this.pump();
         // Refill when a busy receiver's backlog is a quarter done, or the whole backlog half done:
-        // the next claim is back before the pipe runs dry, and claims stay bounded (one per quarter
-        // backlog) when nothing is due.
-        if (
-          this.running &&
-          (gate.queue.length + gate.active === Math.floor((this.backlogPerGate * 3) / 4) ||
-            this.gates.size === Math.floor(this.batchSize / 2))
-        ) {
+        // the next claim is back before the pipe runs dry. A receiver asks once per claim that
+        // brought it rows, so claims stay bounded when nothing more is due.
+        if (!this.running) return;
+        if (gate.refillAt >= 0 && held(gate) <= gate.refillAt) {
+          gate.refillAt = -1;
+          this.wake();
+        } else if (this.gates.size === Math.floor(this.batchSize / 2)) {
           this.wake();
         }
       });
@@ -263,9 +353,9 @@ export class WebhookWorker {
   }
 
   private async attempt(row: ClaimedDelivery): Promise<SendOutcome> {
-    const blocked = this.blockedReason(row.url);
-    if (blocked !== null) {
-      return { statusCode: null, responseBody: null, durationMs: 0, error: blocked, retryAfterMs: null };
+    const target = this.target(row.url);
+    if (typeof target === "string") {
+      return { statusCode: null, responseBody: null, durationMs: 0, error: target, retryAfterMs: null };
     }
     const body = webhookBody(row.event_id, row.event_type, row.created_at, row.payload);
     const timestamp = Math.floor(Date.now() / 1000);
@@ -278,7 +368,7 @@ export class WebhookWorker {
     const keys = this.signingKeys(row);
     if (keys.length > 0) headers["webhook-signature"] = signatureHeader(row.event_id, timestamp, body, keys);
     return postWebhook(this.agent, {
-      url: row.url,
+      url: target,
       body,
       headers,
       timeoutMs: this.timeoutMs,
@@ -286,19 +376,28 @@ export class WebhookWorker {
     });
   }
 
-  /** Why a URL may not be sent to before any connection (scheme, or a literal forbidden address). */
-  private blockedReason(text: string): string | null {
+  /** Rows the gate `key` may hold: half a second of its recent rate, within the bounds. */
+  private backlog(key: string, now: number): number {
+    const byRate = Math.ceil(this.rates.perSecond(key, now) * BACKLOG_SECONDS);
+    return Math.min(this.maxBacklog, Math.max(this.minBacklog, byRate));
+  }
+
+  /**
+   * The URL to send to, parsed; or why it may not be sent to before any connection (scheme, or a
+   * literal forbidden address).
+   */
+  private target(text: string): URL | string {
     let url: URL;
     try {
       url = parseWebhookUrl(text);
     } catch (error) {
       return `blocked: ${error instanceof UnsafeWebhookUrlError ? error.message : "bad URL"}`;
     }
-    if (this.allowPrivate) return null;
+    if (this.allowPrivate) return url;
     const host = urlHost(url);
-    if (isIP(host) === 0) return null; // names are checked, and pinned, when a connection opens
+    if (isIP(host) === 0) return url; // names are checked, and pinned, when a connection opens
     const reason = forbiddenAddressReason(host);
-    return reason === null ? null : `blocked: ${host} is a ${reason}`;
+    return reason === null ? url : `blocked: ${host} is a ${reason}`;
   }
 
   private signingKeys(row: ClaimedDelivery): Buffer[] {
@@ -350,7 +449,9 @@ export class WebhookWorker {
       }
     }
     this.pending.push({
+      attemptId: newId("wha"),
       deliveryId: row.id,
+      attemptsBefore: row.attempts,
       status,
       nextAttemptAt,
       attemptedAt,
@@ -365,31 +466,66 @@ export class WebhookWorker {
   /**
    * Writes the outcomes gathered so far: up to {@link MAX_CONCURRENT_FLUSHES} writes at once, each
    * taking everything that queued up while the others ran (group commit), so the write latency of
-   * one statement does not cap the delivery rate.
+   * one statement does not cap the delivery rate: the batches grow with it. Outcomes not yet written
+   * count against the claim's hard cap, so a slow database also slows the claims.
    */
   private requestFlush(): void {
     if (this.flushes.size >= MAX_CONCURRENT_FLUSHES) {
       this.flushQueued = true;
       return;
     }
-    if (this.pending.length === 0 && this.gone.size === 0) return;
+    if (this.pending.length === 0 && this.gone.size === 0 && this.unsent.length === 0) return;
     const results = this.pending;
     const gone = [...this.gone];
+    const unsent = this.unsent;
     this.pending = [];
     this.gone = new Set();
+    this.unsent = [];
     let failed = false;
-    const flush = (async () => {
+    // What fails is kept for a later flush (the next poll); if this instance dies first, the leases run
+    // out and the deliveries are sent again: at least once. Each part is kept on its own, so a part
+    // that was written is not written twice.
+    const attempt = async (what: string, write: () => Promise<void>, keep: () => void) => {
       try {
-        await writeAttemptResults(this.db, this.owner, results);
-        await disableGoneEndpoints(this.db, gone);
+        await write();
       } catch (error) {
-        // Kept for a later flush (the next poll); if this instance dies first, the leases run out and
-        // the deliveries are sent again: at least once.
         failed = true;
-        this.pending = [...results, ...this.pending];
-        for (const id of gone) this.gone.add(id);
-        this.logger?.warn({ err: error }, "writing webhook attempt results failed; will retry");
+        keep();
+        this.logger?.warn({ err: error }, `writing webhook ${what} failed; will retry`);
       }
+    };
+    const flush = (async () => {
+      await attempt(
+        "attempt results",
+        async () => {
+          const started = performance.now();
+          await writeAttemptResults(this.db, this.owner, results);
+          if (results.length === 0) return;
+          this.counters.resultWrites++;
+          this.counters.resultRows += results.length;
+          this.counters.resultWriteMs += performance.now() - started;
+        },
+        () => {
+          this.pending = [...results, ...this.pending];
+        },
+      );
+      await attempt(
+        "endpoint disables (410 Gone)",
+        () => disableGoneEndpoints(this.db, gone),
+        () => {
+          for (const id of gone) this.gone.add(id);
+        },
+      );
+      await attempt(
+        "releases of unsent deliveries",
+        async () => {
+          await releaseDeliveries(this.db, this.owner, unsent);
+          this.counters.released += unsent.length;
+        },
+        () => {
+          this.unsent = [...unsent, ...this.unsent];
+        },
+      );
     })().finally(() => {
       this.flushes.delete(flush);
       const again = this.flushQueued && !failed;
@@ -403,15 +539,11 @@ export class WebhookWorker {
   private async drainResults(): Promise<void> {
     for (let round = 0; round < 100; round++) {
       await Promise.all([...this.flushes]);
-      if (this.pending.length === 0 && this.gone.size === 0) return;
+      if (this.pending.length === 0 && this.gone.size === 0 && this.unsent.length === 0) return;
       const before = this.pending.length;
       this.requestFlush();
       await Promise.all([...this.flushes]);
       if (this.pending.length >= before && round >= 2) return;
     }
   }
-}
-
-function gateKey(row: ClaimedDelivery): string {
-  return row.endpoint_id ?? row.url;
 }

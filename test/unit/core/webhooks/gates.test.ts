@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { GateScheduler } from "../../../../src/core/webhooks/worker/gates.js";
+import { GateScheduler, held } from "../../../../src/core/webhooks/worker/gates.js";
 
 describe("GateScheduler", () => {
   it("caps each gate at its concurrency and takes gates in turn", () => {
@@ -10,7 +10,12 @@ describe("GateScheduler", () => {
     for (let next = gates.next(); next !== undefined; next = gates.next()) started.push(next.item);
     expect(started).toEqual(["s0", "f0", "s1", "f1"]);
     expect(gates.size).toBe(8);
-    expect(gates.fullGates(5)).toEqual({ keys: ["slow"], items: 5 });
+    const slow = gates.get("slow");
+    expect(slow === undefined ? -1 : held(slow)).toBe(5);
+    expect([...gates.all()].map((gate) => [gate.key, held(gate)])).toEqual([
+      ["slow", 5],
+      ["fast", 3],
+    ]);
   });
 
   it("hands a freed slot to the gate that finished, and forgets empty gates", () => {
@@ -27,7 +32,8 @@ describe("GateScheduler", () => {
     if (second === undefined) throw new Error("no item");
     gates.done(second.gate);
     expect(gates.size).toBe(0);
-    expect(gates.fullGates(1)).toEqual({ keys: [], items: 0 });
+    expect(gates.get("a")).toBeUndefined();
+    expect([...gates.all()]).toEqual([]);
   });
 
   it("drops what a gate has queued (not what it is sending)", () => {
