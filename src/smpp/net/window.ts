@@ -149,6 +149,9 @@ export class Window<T> {
         reject(new SessionClosedError(this.closedReason, false));
         return;
       }
+      // Before the deadline is read off the coarse clock: an idle window has no sweep running, so its
+      // clock may be as old as the idle spell, and a deadline from it could be past already.
+      this.startTimer();
       const entry = this.spare.pop();
       if (entry === undefined) {
         this.entries.set(seq, {
@@ -170,7 +173,6 @@ export class Window<T> {
         entry.reject = reject;
         this.entries.set(seq, entry);
       }
-      if (this.timer === undefined) this.startTimer();
     });
   }
 

@@ -102,6 +102,25 @@ describe("timeouts", () => {
     await expect(long).resolves.toBe("late but in time");
     expect(w.resolve(1, "too late")).toBe(false);
   });
+
+  test("a request tracked after the window sat idle gets its whole timeout, not what is left of a stale clock", async () => {
+    // The sweep timer stops while nothing is outstanding (a throttling pause, a quiet link). The first
+    // request after it once took its deadline from the clock of the last sweep, so after an idle spell
+    // as long as its timeout it expired at the next sweep, answered or not: a submit the SMSC accepted
+    // was then retried as an unknown outcome and sent twice (issue 5, throttling at 30/s).
+    const w = makeWindow(1);
+    const first = w.track(w.nextSequence(), "submit_sm", 1000, false);
+    vi.advanceTimersByTime(20);
+    w.resolve(1, "ok");
+    await first;
+    vi.advanceTimersByTime(20); // the sweep finds the window idle and stops
+    vi.advanceTimersByTime(10_000); // idle, no sweep runs
+    const next = w.track(w.nextSequence(), "submit_sm", 1000, false);
+    vi.advanceTimersByTime(500);
+    expect(w.outstanding).toBe(1);
+    expect(w.resolve(2, "in time")).toBe(true);
+    await expect(next).resolves.toBe("in time");
+  });
 });
 
 describe("closing", () => {
