@@ -88,10 +88,10 @@ export class ObservedPoolRuntime extends PoolRuntime {
         return live.config;
       },
       pool: {
-        async submit(body) {
+        async submit(body, waitMs, signal) {
           const started = performance.now();
           try {
-            return await live.pool.submit(body);
+            return await live.pool.submit(body, waitMs, signal);
           } finally {
             metrics.submitDuration(live.config.name, (performance.now() - started) / 1000);
           }

@@ -21,7 +21,14 @@ import type { UnsettledGate, UnsettledPermit } from "./unsettled.js";
 /** What an attempt needs of a live upstream: its settings and a way to send a submit_sm. */
 export interface SubmitTarget {
   readonly config: UpstreamConfig;
-  readonly pool: { submit(body: PlannedPart["body"]): Promise<SubmitSmResp> };
+  /**
+   * Sends one submit_sm (`waitMs`: the pool's own default). Once `signal` fires (the attempt gave the
+   * part up) it must not be written any more: a submit written after its attempt was stored as a retry
+   * is sent twice.
+   */
+  readonly pool: {
+    submit(body: PlannedPart["body"], waitMs?: number, signal?: AbortSignal): Promise<SubmitSmResp>;
+  };
 }
 
 export interface AttemptDeps {
@@ -128,9 +135,13 @@ async function submitPart(
   planned: PlannedPart,
   permit: UnsettledPermit | undefined,
 ): Promise<SubmittedPart> {
+  // Giving the part up must reach the sending loop: left running, it went on resending throttled
+  // submits after the attempt was stored as a retry, and an OK then came on top of the retry's.
+  const abandon = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<SubmittedPart>((resolve) => {
     timer = setTimeout(() => {
+      abandon.abort();
       const message = `no outcome for part ${planned.index} within ${deps.partTimeoutMs} ms`;
       const failure = { kind: "retry" as const, counted: true, status: null, message };
       resolve({ planned, result: { index: planned.index, ok: false, failure } });
@@ -138,7 +149,7 @@ async function submitPart(
     timer.unref();
   });
   try {
-    return await Promise.race([sendPart(deps, target, planned, permit), timeout]);
+    return await Promise.race([sendPart(deps, target, planned, permit, abandon.signal), timeout]);
   } finally {
     clearTimeout(timer);
   }
@@ -149,14 +160,16 @@ async function sendPart(
   target: SubmitTarget,
   planned: PlannedPart,
   permit: UnsettledPermit | undefined,
+  abandoned: AbortSignal,
 ): Promise<SubmittedPart> {
   // Throttled resends keep the part's permit: the part stays unsettled until its outcome is committed.
   for (let resend = 0; ; resend++) {
     try {
-      const resp = await target.pool.submit(planned.body);
+      const resp = await target.pool.submit(planned.body, undefined, abandoned);
       return { planned, result: { index: planned.index, ok: true, smscMessageId: resp.message_id } };
     } catch (error) {
-      if (isThrottle(error) && resend < deps.maxThrottleResends && !deps.stopping()) continue;
+      const again = resend < deps.maxThrottleResends && !deps.stopping() && !abandoned.aborted;
+      if (again && isThrottle(error)) continue;
       // The SMSC did not take this part: nothing to send twice after a crash, so its permit is free now.
       if (knownNotAccepted(error)) permit?.release(1);
       return { planned, result: { index: planned.index, ok: false, failure: classifySubmitError(error) } };

@@ -5,7 +5,7 @@ import type { Pdu, PduOf } from "../pdu.js";
 import { CommandStatus, SmppStatusError } from "../status.js";
 import { Backoff, type BackoffOptions } from "./backoff.js";
 import { emptyResponse } from "./empty-response.js";
-import { ResponseTimeoutError, SessionClosedError } from "./errors.js";
+import { RequestAbortedError, ResponseTimeoutError, SessionClosedError } from "./errors.js";
 import { openSocket, type TlsClientOptions } from "./open-socket.js";
 import { PduConnection, type PduTraceHook } from "./pdu-connection.js";
 import { type OutboundRequest, type RequestBody, requestPdu } from "./request-pdu.js";
@@ -66,7 +66,12 @@ export interface ClientSessionOptions {
   reconnect?: BackoffOptions;
   /** Wait after a bind refused for its credentials (ESME_RINVPASWD, ESME_RINVSYSID, ESME_RBINDFAIL). Default 300000 (5 min). */
   credentialBackoffMs?: number;
-  /** Pause of this session's sending after ESME_RTHROTTLED / ESME_RMSGQFUL, growing while they repeat. Default 200 ms × 2 up to 10 s, jitter 0.2. */
+  /**
+   * Pause of this session's sending after ESME_RTHROTTLED / ESME_RMSGQFUL. It grows once per throttling
+   * episode (a pause, then requests written after it throttled again), not per throttled response: a
+   * whole window thrown back at once is one episode. A success of a request written after the pause
+   * began resets it. Default 200 ms × 2 up to 10 s, jitter 0.2.
+   */
   throttleBackoff?: BackoffOptions;
   /** Longest a graceful {@link ClientSession.close} waits for outstanding responses and unbind_resp. Default 5000. */
   closeTimeoutMs?: number;
@@ -158,6 +163,11 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
   private enquirePending = false;
   private rxSinceCheck = false;
   private pausedUntil = 0;
+  /**
+   * Counts the throttling pauses begun. Each request notes it when written; a throttled answer to a
+   * request written before the latest pause began is part of the episode that pause answers already.
+   */
+  private pauseEpoch = 0;
   private pauseGate: Promise<void> | undefined;
   private pauseTimer: NodeJS.Timeout | undefined;
   private releasePause: (() => void) | undefined;
@@ -283,19 +293,24 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
   /**
    * Sends a submit_sm and resolves with its submit_sm_resp (ESME_ROK). Rejects with SmppStatusError
    * (with its retry class) for a non-zero status or a generic_nack, ResponseTimeoutError,
-   * WindowWaitTimeoutError or SessionClosedError (all retryable).
+   * WindowWaitTimeoutError or SessionClosedError (all retryable). Once `signal` fires, the request is
+   * no longer written (RequestAbortedError, nothing sent); one written already is awaited as usual.
    */
-  submit(body: SubmitSmBody): Promise<SubmitSmResp> {
-    return this.request("submit_sm", body);
+  submit(body: SubmitSmBody, signal?: AbortSignal): Promise<SubmitSmResp> {
+    return this.request("submit_sm", body, signal);
   }
 
   /** Sends a data_sm; same contract as {@link submit}. */
-  dataSm(body: DataSmBody): Promise<DataSmResp> {
-    return this.request("data_sm", body);
+  dataSm(body: DataSmBody, signal?: AbortSignal): Promise<DataSmResp> {
+    return this.request("data_sm", body, signal);
   }
 
   /** Sends any ESME-originated request and resolves with its ESME_ROK response (see {@link submit}). */
-  async request<K extends OutboundRequest>(command: K, body: RequestBody<K>): Promise<Resp<K>> {
+  async request<K extends OutboundRequest>(
+    command: K,
+    body: RequestBody<K>,
+    signal?: AbortSignal,
+  ): Promise<Resp<K>> {
     if (this.currentState !== "bound") throw this.notBound();
     if (!this.canTransmit) {
       throw new SmppStatusError(CommandStatus.ESME_RINVBNDSTS, `${this.id} is bound as receiver`);
@@ -303,18 +318,24 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
     if (this.pausedUntil !== 0) await this.waitWhilePaused();
     if (!this.window.tryAcquire()) await this.window.acquire(this.windowWaitMs);
     let conn = this.conn;
-    if (!conn?.writable) {
-      if (conn !== undefined && this.currentState === "bound") await conn.whenWritable();
-      conn = this.conn;
-      if (conn === undefined || !conn.writable || this.currentState !== "bound") {
+    if (
+      conn === undefined ||
+      !conn.writable ||
+      this.pausedUntil !== 0 ||
+      this.currentState !== "bound" ||
+      signal?.aborted === true
+    ) {
+      // Not the usual path: the wait for a slot may have outlasted the start of a pause, the socket's
+      // buffer, the session or the caller's patience.
+      try {
+        conn = await this.readyToWrite(signal);
+      } catch (err) {
         this.window.release();
-        throw this.notBound();
+        throw err;
       }
-    } else if (this.currentState !== "bound") {
-      this.window.release();
-      throw this.notBound();
     }
     const seq = this.window.nextSequence();
+    const epoch = this.pauseEpoch;
     try {
       conn.send(requestPdu(command, body, seq));
     } catch (err) {
@@ -330,9 +351,35 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
       this.errorCount++;
       throw err;
     }
-    if (resp.command_status !== 0 || resp.command !== RESPONSE[command]) throw this.failed(command, resp);
-    if (this.throttleBackoff.attempts !== 0) this.throttleBackoff.reset();
+    if (resp.command_status !== 0 || resp.command !== RESPONSE[command]) {
+      throw this.failed(command, resp, epoch);
+    }
+    // The SMSC took one written since the last pause began: the throttling is over.
+    if (this.throttleBackoff.attempts !== 0 && epoch === this.pauseEpoch) this.throttleBackoff.reset();
     return resp as Resp<K>;
+  }
+
+  /**
+   * The connection to write on once the session is bound, not paused, its socket takes data and the
+   * caller still wants the request; waits out pauses and a full socket buffer. The caller holds a slot.
+   */
+  private async readyToWrite(signal: AbortSignal | undefined): Promise<PduConnection> {
+    for (;;) {
+      if (signal?.aborted === true) {
+        throw new RequestAbortedError(`${this.id}: request given up by its caller before it was written`);
+      }
+      if (this.currentState !== "bound") throw this.notBound();
+      if (this.pausedUntil !== 0) {
+        await this.waitWhilePaused();
+        continue;
+      }
+      const conn = this.conn;
+      if (conn === undefined) throw this.notBound();
+      if (conn.writable) return conn;
+      await conn.whenWritable();
+      // Resolved by a close as well as by a drain: a connection that stays unwritable is gone.
+      if (this.conn === conn && !conn.writable) throw this.notBound();
+    }
   }
 
   /**
@@ -585,10 +632,18 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
 
   // ---- failures, throttling, enquire_link ---------------------------------------------------------
 
-  /** The error for a non-OK response; a throttling status also pauses this session. */
-  private failed(command: string, resp: Pdu): Error {
+  /**
+   * The error for a non-OK response. A throttling status also pauses this session, unless a pause began
+   * after the request was written (`epoch`): the rest of a window thrown back at once must not grow
+   * the pause once per response, to 10 s after seven of them, while the SMSC would take more in 200 ms.
+   */
+  private failed(command: string, resp: Pdu, epoch: number): Error {
     this.errorCount++;
-    if (resp.command !== "generic_nack" && THROTTLE_STATUSES.has(resp.command_status)) {
+    if (
+      resp.command !== "generic_nack" &&
+      THROTTLE_STATUSES.has(resp.command_status) &&
+      epoch === this.pauseEpoch
+    ) {
       this.pause(resp.command_status);
     }
     return statusError(command, resp);
@@ -596,9 +651,8 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
 
   private pause(status: number): void {
     const pauseMs = this.throttleBackoff.next();
-    const until = performance.now() + pauseMs;
-    if (until <= this.pausedUntil) return;
-    this.pausedUntil = until;
+    this.pauseEpoch++;
+    this.pausedUntil = performance.now() + pauseMs;
     if (this.pauseTimer !== undefined) clearTimeout(this.pauseTimer);
     this.pauseTimer = setTimeout(() => this.endPause(), pauseMs);
     this.pauseTimer.unref();

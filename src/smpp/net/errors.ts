@@ -51,6 +51,15 @@ export class SessionClosedError extends SmppNetError {
   }
 }
 
+/** The caller gave the request up (its AbortSignal fired) before it was written. Nothing was sent. */
+export class RequestAbortedError extends SmppNetError {
+  override readonly name = "RequestAbortedError";
+
+  constructor(message: string) {
+    super(message, false);
+  }
+}
+
 /** The pool had no bound session (or no token of its rate limit) for as long as the caller could wait. */
 export class NoSessionError extends SmppNetError {
   override readonly name = "NoSessionError";

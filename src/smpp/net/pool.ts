@@ -1,5 +1,5 @@
 import { ClientSession, type ClientSessionOptions } from "./client-session.js";
-import { NoSessionError, SmppNetError } from "./errors.js";
+import { NoSessionError, RequestAbortedError, SmppNetError } from "./errors.js";
 import type { PduTraceHook } from "./pdu-connection.js";
 import { TokenBucket } from "./token-bucket.js";
 import type {
@@ -157,8 +157,13 @@ export class UpstreamPool {
    * then fails with NoSessionError. A request that was never written (its session went away while it
    * waited) is tried on another session; everything else comes back as the session reported it
    * (SmppStatusError with a retry class, ResponseTimeoutError, SessionClosedError — see ClientSession).
+   * Once `signal` fires the submit is no longer written, on any session (RequestAbortedError).
    */
-  async submit(body: SubmitSmBody, waitMs = this.options.submitWaitMs ?? 5000): Promise<SubmitSmResp> {
+  async submit(
+    body: SubmitSmBody,
+    waitMs = this.options.submitWaitMs ?? 5000,
+    signal?: AbortSignal,
+  ): Promise<SubmitSmResp> {
     if (this.closed) throw new NoSessionError(`upstream ${this.config.id} is closed`);
     const deadline = performance.now() + waitMs;
     const bucket = this.bucket;
@@ -168,10 +173,11 @@ export class UpstreamPool {
     for (let attempt = 0; ; attempt++) {
       const session = this.pick() ?? (await this.waitForBound(deadline));
       try {
-        return await session.submit(body);
+        return await session.submit(body, signal);
       } catch (err) {
         const unsent = err instanceof SmppNetError && !err.outcomeUnknown;
-        if (!unsent || this.closed || attempt >= 3 || performance.now() >= deadline) throw err;
+        if (!unsent || err instanceof RequestAbortedError || this.closed) throw err;
+        if (attempt >= 3 || performance.now() >= deadline) throw err;
       }
     }
   }

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, test } from "vitest";
 import { Simulator } from "../../../src/simulator/simulator.js";
 import { ClientSession, type ClientSessionOptions } from "../../../src/smpp/net/client-session.js";
 import {
+  RequestAbortedError,
   ResponseTimeoutError,
   SessionClosedError,
   WindowWaitTimeoutError,
@@ -233,6 +234,102 @@ describe("sending", () => {
     sim.setFaults({ throttleFraction: 1 });
     await s.submit(submitBody("d")).catch(() => undefined);
     expect(pauses).toEqual([40, 80, 40]);
+  });
+
+  test("a whole window thrown back at once is one pause of the first step, and nothing is written while paused", async () => {
+    // Each throttled response once grew the pause: a window of 10 reached 10 s after seven of them, and
+    // requests waiting for a slot went out during the pause (issue 5: 3 msg/s against a 30/s SMSC).
+    const sim = await simulator({ faults: { throttleFraction: 1 } });
+    let writtenWhilePaused = 0;
+    let written = 0;
+    const s: ClientSession = session(sim, {
+      window: 10,
+      throttleBackoff: { initialMs: 300, factor: 2, jitter: 0 },
+      trace: (event) => {
+        if (event.direction !== "tx" || event.command !== "submit_sm") return;
+        written++;
+        if (s.paused) writtenWhilePaused++;
+      },
+    });
+    const pauses: number[] = [];
+    s.on("throttled", (ms) => pauses.push(ms));
+    s.start();
+    await s.whenBound(5000);
+    // A full window plus five waiting for a slot; every one is throttled.
+    const results = await Promise.all(
+      Array.from({ length: 15 }, (_, i) => s.submit(submitBody(`t${i}`)).catch((e: unknown) => e)),
+    );
+    for (const r of results) expect(r).toMatchObject({ status: CommandStatus.ESME_RTHROTTLED });
+    expect(written).toBe(15);
+    expect(writtenWhilePaused).toBe(0);
+    // The window: one episode, the first step. The five written after it: the next episode, one step up.
+    expect(pauses).toEqual([300, 600]);
+  });
+
+  test("against an SMSC limited to 50/s, sending keeps to the first pause step and loses nothing", async () => {
+    const sim = await simulator({ faults: { throttleRate: 50 } });
+    const s = session(sim, { window: 20, throttleBackoff: { initialMs: 100, factor: 2, jitter: 0 } });
+    const pauses: number[] = [];
+    s.on("throttled", (ms) => pauses.push(ms));
+    s.start();
+    await s.whenBound(5000);
+    let throttled = 0;
+    // Each message is sent again when throttled, as the dispatcher does; a bound on the resends.
+    const send = async (i: number): Promise<string> => {
+      for (let tries = 0; tries < 200; tries++) {
+        try {
+          return (await s.submit(submitBody(`m${i}`, `4477009${String(i).padStart(5, "0")}`))).message_id;
+        } catch (err) {
+          if (!(err instanceof SmppStatusError) || err.status !== CommandStatus.ESME_RTHROTTLED) throw err;
+          throttled++;
+        }
+      }
+      throw new Error(`message ${i} throttled 200 times`);
+    };
+    const ids = await Promise.all(Array.from({ length: 150 }, (_, i) => send(i)));
+    expect(new Set(ids).size).toBe(150);
+    expect(throttled).toBeGreaterThan(0);
+    // Some of each burst after a pause gets through, so no episode needs more than the first step.
+    expect(pauses.length).toBeGreaterThan(0);
+    expect(Math.max(...pauses)).toBe(100);
+    expect(sim.stats().throttled).toBe(throttled);
+  });
+
+  test("a request its caller gave up while it waited out a pause is not written", async () => {
+    const sim = await simulator({ faults: { throttleFraction: 1 } });
+    let written = 0;
+    const s = session(sim, {
+      throttleBackoff: { initialMs: 300, factor: 2, jitter: 0 },
+      trace: (event) => {
+        if (event.direction === "tx" && event.command === "submit_sm") written++;
+      },
+    });
+    s.start();
+    await s.whenBound(5000);
+    await expect(s.submit(submitBody("a"))).rejects.toMatchObject({ status: CommandStatus.ESME_RTHROTTLED });
+    expect(s.paused).toBe(true);
+    const giveUp = new AbortController();
+    const waiting = s.submit(submitBody("b"), giveUp.signal).catch((e: unknown) => e);
+    giveUp.abort();
+    const err = await waiting;
+    expect(err).toBeInstanceOf(RequestAbortedError);
+    expect(err).toMatchObject({ retryable: true, outcomeUnknown: false });
+    expect(written).toBe(1);
+    expect(s.inFlight).toBe(0);
+  });
+
+  test("the first request after an idle spell longer than its timeout gets its whole timeout", async () => {
+    // An idle window stops its sweep timer; the deadline of the next request was once read off the
+    // clock of the last sweep, so after a throttling pause as long as the response timeout the first
+    // submit timed out at once, answered or not, and was retried: sent twice (issue 5).
+    const sim = await simulator({ faults: { responseDelayMs: 100 } });
+    const s = session(sim, { responseTimeoutMs: 400 });
+    s.start();
+    await s.whenBound(5000);
+    await expect(s.submit(submitBody("before"))).resolves.toMatchObject({ command_status: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    await expect(s.submit(submitBody("after"))).resolves.toMatchObject({ command_status: 0 });
+    expect(s.info().errors).toBe(0);
   });
 });
 

@@ -113,6 +113,31 @@ describe("runAttempt", () => {
     expect(result.decision).toMatchObject({ kind: "retry", counted: true });
   });
 
+  test("a part given up after partTimeoutMs is not sent again, and its pending submit is told so", async () => {
+    // The guard once left the sending loop running: a submit throttled after the attempt was stored as
+    // a retry was resent in the background, and its OK came on top of the retry's (a duplicate).
+    const signals: Array<AbortSignal | undefined> = [];
+    let throwBack: ((error: Error) => void) | undefined;
+    const t: SubmitTarget = {
+      config: CONFIG as unknown as UpstreamConfig,
+      pool: {
+        submit(_body, _waitMs, signal) {
+          signals.push(signal);
+          return new Promise<SubmitSmResp>((_resolve, reject) => {
+            throwBack = reject;
+          });
+        },
+      },
+    };
+    const result = await runAttempt(deps(ROUTED, t, { partTimeoutMs: 20 }).d, message(), [part(1, "hello")]);
+    expect(result.decision).toMatchObject({ kind: "retry", counted: true });
+    expect(signals).toHaveLength(1);
+    expect(signals[0]?.aborted).toBe(true);
+    throwBack?.(new SmppStatusError(CommandStatus.ESME_RTHROTTLED));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(signals).toHaveLength(1);
+  });
+
   test("only the parts without an SMSC id are submitted again", async () => {
     const text = "e".repeat(400);
     const t = target(["id2"]);
