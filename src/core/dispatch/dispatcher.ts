@@ -48,7 +48,9 @@ export interface DispatcherOptions {
   concurrency?: number;
   /**
    * Handed-over messages kept waiting in memory for a slot; more are given back to the poller (any
-   * instance's) at once. Default 20000.
+   * instance's) at once. Default 5000: a backlog deeper than that gains nothing from memory (the
+   * database has it anyway) and only grows the heap (bench:e2e at c=200: 373 MB peak RSS with 20000,
+   * 286 MB with 5000, same rate).
    */
   maxQueued?: number;
   /** Time between polls when the last one found less than a full batch; ms. Default 1000. */
@@ -157,7 +159,7 @@ export class Dispatcher implements MessageSink {
     this.instanceId = options.instanceId;
     this.leaseMs = options.leaseMs ?? 30_000;
     this.concurrency = Math.max(1, options.concurrency ?? 1000);
-    this.maxQueued = Math.max(0, options.maxQueued ?? 20_000);
+    this.maxQueued = Math.max(0, options.maxQueued ?? 5_000);
     this.pollBatch = Math.max(1, options.pollBatch ?? 500);
     this.now = options.now ?? (() => new Date());
     this.routes = new RouteTable(options.db, options.runtime, { refreshMs: options.routeRefreshMs ?? 5000 });
