@@ -95,8 +95,16 @@ export async function rollUpAndRecord(
 ): Promise<MessageRow[]> {
   if (messageIds.length === 0) return [];
   const ids = [...messageIds].sort();
-  // Locks the messages in id order (two writers cannot deadlock on them), then decides from the parts
-  // as this transaction sees them.
+  // Locks the messages in id order (two writers cannot deadlock on them) in a statement of its own:
+  // under READ COMMITTED a statement reads with the snapshot it started with, so had the roll-up
+  // waited for the lock itself, it would have decided from parts as they were BEFORE the transaction
+  // it waited for committed. Two transactions receipting different parts of one message then each
+  // saw the other's parts undelivered, and the message stayed `sent` for good. The roll-up below
+  // starts after the lock is held, so it sees every part committed by then.
+  await tx.execute(
+    sql`SELECT id FROM messages WHERE id = ANY(${sql.param(ids)}::text[]) AND status = 'sent'
+        ORDER BY id FOR UPDATE`,
+  );
   const raw = await queryRows(
     tx,
     sql`WITH target AS (

@@ -4,9 +4,11 @@
  * receipts here are written by the test (plain Appendix B text, no TLVs) and fed to the ReceiptProcessor
  * as the pool would; the messages go through the real pipeline without asking the SMSC for receipts.
  */
-import { asc, eq } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { MessageJson } from "../../../src/core/messages/serialize.js";
+import { applyPartReceipts } from "../../../src/core/receipts/apply.js";
+import { queryRows } from "../../../src/db/client.js";
 import { events } from "../../../src/db/schema.js";
 import type { InboundPdu } from "../../../src/smpp/net/types.js";
 import { CommandStatus } from "../../../src/smpp/status.js";
@@ -121,4 +123,64 @@ describe("receipt roll-up", () => {
     await feed("ffffffffff", "DELIVRD");
     expect(p.receipts.stats.stored).toBeGreaterThan(p.receipts.stats.matched);
   });
+
+  test("receipts for different parts committed at the same moment still roll the message up", async () => {
+    // Transaction A receipts part 1 and holds its lock on the message; B receipts part 2 and must wait
+    // for that lock. Under READ COMMITTED, B's roll-up must read the parts AFTER A committed: reading
+    // them with a snapshot from before the wait left the message `sent` for good (seen in CI).
+    const m = await sentMessage("e".repeat(200));
+    expect(m.parts).toHaveLength(2);
+    const part = (partIndex: number) => ({
+      messageId: m.id,
+      partIndex,
+      stat: "DELIVRD",
+      err: "000",
+      final: true,
+    });
+    const names = () => "sim";
+    const db = p.database.db;
+    const concurrent = p.database.url !== undefined; // PGlite has one connection: A then B
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let aHoldsLock = false;
+    const a = db.transaction(async (tx) => {
+      await applyPartReceipts(tx, [part(1)], names);
+      aHoldsLock = true;
+      if (concurrent) await held;
+    });
+    let b: Promise<unknown>;
+    if (concurrent) {
+      await until(async () => aHoldsLock, "A to hold the message lock");
+      b = db.transaction((tx) => applyPartReceipts(tx, [part(2)], names));
+      await until(async () => {
+        const waiting = await queryRows<{ n: number }>(
+          db,
+          sql`SELECT count(*)::int AS n FROM pg_stat_activity
+              WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+        );
+        return (waiting[0]?.n ?? 0) > 0;
+      }, "B to wait for A's lock");
+      release();
+      await a;
+    } else {
+      await a;
+      b = db.transaction((tx) => applyPartReceipts(tx, [part(2)], names));
+    }
+    await b;
+    const now = await p.get(m.id);
+    expect(now.parts.map((x) => x.status)).toEqual(["delivered", "delivered"]);
+    expect(now.status).toBe("delivered");
+    expect(await eventTypes(m.id)).toEqual(["message.sent", "message.delivered"]);
+  });
 });
+
+/** Polls `check` every 20 ms for at most 10 s. */
+async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
