@@ -80,12 +80,12 @@ export function claimDeliveries(db: Executor, request: ClaimRequest): Promise<Cl
   const leaseSeconds = request.leaseMs / 1000;
   const skip: string[] = [];
   const roomGates: string[] = [];
-  const rooms: string[] = [];
+  const rooms: number[] = [];
   for (const [gate, room] of request.gateRooms) {
     if (room <= 0) skip.push(gate);
     else {
       roomGates.push(gate);
-      rooms.push(String(room));
+      rooms.push(room);
     }
   }
   return queryRows<ClaimedDelivery>(
@@ -103,7 +103,7 @@ export function claimDeliveries(db: Executor, request: ClaimRequest): Promise<Cl
                row_number() OVER (PARTITION BY gate ORDER BY next_attempt_at, id) AS rank
         FROM candidates
       ) ranked
-      LEFT JOIN unnest(${sql.param(roomGates)}::text[], ${sql.param(rooms)}::text[]::int[]) AS g(gate, room)
+      LEFT JOIN unnest(${sql.param(roomGates)}::text[], ${sql.param(rooms)}::int[]) AS g(gate, room)
         ON g.gate = ranked.gate
       WHERE ranked.rank <= coalesce(g.room, ${request.perGate})
       ORDER BY ranked.next_attempt_at

@@ -107,12 +107,6 @@ const HARD_CAP_BATCHES = 8;
 const MAX_BACKLOG_BATCHES = 4;
 /** A receiver's backlog covers this many seconds of its recent send rate (when above the minimum). */
 const BACKLOG_SECONDS = 0.5;
-/**
- * Result writes in flight at once. One: outcomes gather while it runs and all go in the next (group
- * commit). Four side by side wrote ~12 attempts each at 1,500/s; one writes 60–90 at twice the rate,
- * for a third of the database CPU per attempt.
- */
-const MAX_CONCURRENT_FLUSHES = 1;
 /** Slack between the latest end of an attempt and the end of its lease, in ms (event-loop delays). */
 const LEASE_MARGIN_MS = 1000;
 
@@ -152,7 +146,8 @@ export class WebhookWorker {
   private gone = new Set<string>();
   /** Claimed rows whose lease ran too short to send them: released by the next flush. */
   private unsent: string[] = [];
-  private readonly flushes = new Set<Promise<void>>();
+  /** The result write running, if any: one at a time (see {@link requestFlush}). */
+  private flushing: Promise<void> | undefined;
   private flushQueued = false;
   private readonly keys = new Map<string, Buffer>();
   private readonly unsignedWarned = new Set<string>();
@@ -464,13 +459,14 @@ export class WebhookWorker {
   }
 
   /**
-   * Writes the outcomes gathered so far: up to {@link MAX_CONCURRENT_FLUSHES} writes at once, each
-   * taking everything that queued up while the others ran (group commit), so the write latency of
-   * one statement does not cap the delivery rate: the batches grow with it. Outcomes not yet written
-   * count against the claim's hard cap, so a slow database also slows the claims.
+   * Writes the outcomes gathered so far, one write at a time, each taking everything that queued up
+   * while the previous one ran (group commit), so the write latency does not cap the delivery rate:
+   * the batches grow with it. Four writes side by side carried ~12 attempts each at 1,500/s; one at a
+   * time carries 60–90 at twice the rate, for a third of the database CPU per attempt. Outcomes not yet
+   * written count against the claim's hard cap, so a slow database also slows the claims.
    */
   private requestFlush(): void {
-    if (this.flushes.size >= MAX_CONCURRENT_FLUSHES) {
+    if (this.flushing !== undefined) {
       this.flushQueued = true;
       return;
     }
@@ -494,7 +490,7 @@ export class WebhookWorker {
         this.logger?.warn({ err: error }, `writing webhook ${what} failed; will retry`);
       }
     };
-    const flush = (async () => {
+    this.flushing = (async () => {
       await attempt(
         "attempt results",
         async () => {
@@ -527,22 +523,21 @@ export class WebhookWorker {
         },
       );
     })().finally(() => {
-      this.flushes.delete(flush);
+      this.flushing = undefined;
       const again = this.flushQueued && !failed;
       this.flushQueued = false;
       if (again) this.requestFlush();
     });
-    this.flushes.add(flush);
   }
 
   /** Flushes until nothing is left, giving up after a few rounds that write nothing (stop). */
   private async drainResults(): Promise<void> {
     for (let round = 0; round < 100; round++) {
-      await Promise.all([...this.flushes]);
+      await this.flushing;
       if (this.pending.length === 0 && this.gone.size === 0 && this.unsent.length === 0) return;
       const before = this.pending.length;
       this.requestFlush();
-      await Promise.all([...this.flushes]);
+      await this.flushing;
       if (this.pending.length >= before && round >= 2) return;
     }
   }
