@@ -8,6 +8,14 @@
  * accept latency; the CPU time per message of the service and of its PostgreSQL backends; and the
  * service's peak RSS over the whole benchmark.
  *
+ * Webhooks (issue 6): each run's account has one webhook endpoint for every event type, on a receiver
+ * in its own process (bench/webhook-sink-child.ts, answers 204), so every delivered message also costs
+ * a `message.sent` and a `message.delivered` webhook, and the run waits for all of them. Reported per
+ * run: message.delivered webhooks/s (`cN_webhooks_delivered_per_s`) and all webhooks/s
+ * (`cN_webhooks_per_s`), each counted from the first accepted message (its created_at) to the arrival
+ * of the last one expected; receiver errors (a Standard Webhooks header missing) and duplicates
+ * (retries) are reported beside. BENCH_WEBHOOKS=0 creates no endpoint, as before issue 6.
+ *
  * The database: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres) names the server; a
  * fresh migrated database is created there and dropped at the end. Knobs: BENCH_SESSIONS (SMPP
  * sessions, default 2), BENCH_WINDOW (per session, default 100), BENCH_POOL (database connections,
@@ -21,6 +29,7 @@ import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { createServer } from "node:net";
 import os from "node:os";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
 import { loadDatabaseConfig } from "../src/config.js";
@@ -40,6 +49,7 @@ const POOL = num("BENCH_POOL", 10);
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL || "warn";
 const PHASE_TIMEOUT_MS = num("BENCH_PHASE_TIMEOUT_S", 600) * 1000;
 const WARMUP_MESSAGES = Math.min(2_000, MESSAGES);
+const WEBHOOKS = process.env.BENCH_WEBHOOKS !== "0";
 
 interface LoadResult {
   accepted: number;
@@ -51,11 +61,30 @@ interface LoadResult {
   others: Record<string, number>;
 }
 
+/** What bench/webhook-sink-child.ts answers to `stats`; times in ms since the epoch. */
+interface SinkStats {
+  counts: Record<string, number>;
+  last_at: Record<string, number>;
+  errors: number;
+  duplicates: number;
+  cpu_us: number;
+}
+
+interface WebhookResult {
+  /** message.delivered webhooks/s and all webhooks/s; null when they did not all arrive in time. */
+  deliveredPerS: number | null;
+  allPerS: number | null;
+  received: number;
+  errors: number;
+  duplicates: number;
+}
+
 interface RunResult {
   concurrency: number;
   load: LoadResult;
   submittedPerS: number | null;
   receiptedPerS: number | null;
+  webhooks: WebhookResult | null;
   rssPeakMb: number;
   /** CPU time per accepted message: the service process, and its database's server backends. */
   serviceCpuMsPerMsg: number;
@@ -97,6 +126,35 @@ function firstJsonLine<T>(child: ChildProcess): Promise<T> {
     });
     child.on("exit", (code) => reject(new Error(`child exited (${code}) before printing its result`)));
   });
+}
+
+/** Command and answer over a child's stdin and stdout: `ask` resolves with its next JSON line. */
+function jsonChannel(child: ChildProcess): { next<T>(): Promise<T>; ask<T>(command: string): Promise<T> } {
+  const waiters: { resolve(line: string): void; reject(error: Error): void }[] = [];
+  const pending: string[] = [];
+  if (child.stdout === null) throw new Error("the child has no stdout pipe");
+  createInterface({ input: child.stdout }).on("line", (line) => {
+    if (!line.startsWith("{")) return;
+    const waiter = waiters.shift();
+    if (waiter === undefined) pending.push(line);
+    else waiter.resolve(line);
+  });
+  child.on("exit", (code) => {
+    for (const waiter of waiters.splice(0)) waiter.reject(new Error(`child exited (${code})`));
+  });
+  const next = <T>() =>
+    new Promise<T>((resolve, reject) => {
+      const line = pending.shift();
+      if (line !== undefined) resolve(JSON.parse(line) as T);
+      else waiters.push({ resolve: (l) => resolve(JSON.parse(l) as T), reject });
+    });
+  return {
+    next,
+    ask: <T>(command: string) => {
+      child.stdin?.write(`${command}\n`);
+      return next<T>();
+    },
+  };
 }
 
 async function freePort(): Promise<number> {
@@ -168,6 +226,10 @@ try {
   const simulator = node("bench/smpp-simulator-child.ts", []);
   children.push(simulator);
   const { port: smscPort } = await firstJsonLine<{ port: number }>(simulator);
+  const sinkChild = WEBHOOKS ? node("bench/webhook-sink-child.ts", []) : undefined;
+  if (sinkChild) children.push(sinkChild);
+  const sink = sinkChild ? jsonChannel(sinkChild) : undefined;
+  const sinkPort = sink ? (await sink.next<{ port: number }>()).port : 0;
 
   const httpPort = await freePort();
   execFileSync("npm", ["run", "-s", "build"], { cwd: ROOT, stdio: "inherit" });
@@ -182,6 +244,8 @@ try {
       PORT: String(httpPort),
       HOST: "127.0.0.1",
       LOG_LEVEL,
+      // The receiver listens on loopback, which the service refuses by default (SSRF guard).
+      ...(WEBHOOKS && { WEBHOOK_ALLOW_PRIVATE: "true" }),
     },
     PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : [],
   );
@@ -221,7 +285,10 @@ try {
     rssPeakMb = Math.max(rssPeakMb, rss.peak, rss.now);
   };
 
-  /** One run on a fresh account: load, then wait for every accepted message to be sent and receipted. */
+  /**
+   * One run on a fresh account: load, then wait for every accepted message to be sent and receipted
+   * and, with webhooks, for its `message.sent` and `message.delivered` webhooks to reach the receiver.
+   */
   async function run(concurrency: number, messages: number): Promise<RunResult> {
     const account = (await api(url, adminToken, "POST", "/admin/accounts", {
       name: `bench-c${concurrency}-${messages}`,
@@ -230,6 +297,13 @@ try {
     const { key } = (await api(url, adminToken, "POST", `/admin/accounts/${account.id}/api-keys`, {})) as {
       key: string;
     };
+    if (sink) {
+      // Counters per run; the run before waited for all of its webhooks, so none arrive after this.
+      await sink.ask("reset");
+      await api(url, key, "POST", "/v1/webhook-endpoints", {
+        url: `http://127.0.0.1:${sinkPort}/hooks/c${concurrency}-${messages}`,
+      });
+    }
     const backends = (
       await queryRows<{ pid: number }>(
         database.db,
@@ -245,6 +319,11 @@ try {
     let allSentAt: number | null = null;
     let allDeliveredAt: number | null = null;
     let target = Number.POSITIVE_INFINITY;
+    let sinkStats: SinkStats | undefined;
+    const webhooksIn = (type: string) => sinkStats?.counts[type] ?? 0;
+    const webhooksDone = () =>
+      sink === undefined ||
+      (webhooksIn("message.sent") >= target && webhooksIn("message.delivered") >= target);
     const loader = node("bench/http-load-child.ts", [
       `${url}/v1/messages`,
       key,
@@ -259,7 +338,7 @@ try {
       return r;
     });
     const deadline = Date.now() + PHASE_TIMEOUT_MS;
-    while (Date.now() < deadline && (allDeliveredAt === null || !loadDone)) {
+    while (Date.now() < deadline && (allDeliveredAt === null || !loadDone || !webhooksDone())) {
       await new Promise((resolve) => setTimeout(resolve, 500));
       sampleRss();
       const [counts] = await queryRows<{ sent: number; delivered: number }>(
@@ -271,8 +350,10 @@ try {
       const now = performance.now();
       if (loadDone && allSentAt === null && (counts?.sent ?? 0) >= target) allSentAt = now;
       if (loadDone && allDeliveredAt === null && (counts?.delivered ?? 0) >= target) allDeliveredAt = now;
+      if (sink) sinkStats = await sink.ask<SinkStats>("stats");
     }
     const load = await loadResult;
+    const webhooks = sinkStats ? await webhookRates(account.id, load.accepted, sinkStats) : null;
     const cpuAfter = cpu();
     const perMessage = (seconds: number) => (seconds * 1000) / Math.max(1, load.accepted);
     const rate = (at: number | null) => (at === null ? null : load.accepted / ((at - started) / 1000));
@@ -281,9 +362,36 @@ try {
       load,
       submittedPerS: rate(allSentAt),
       receiptedPerS: rate(allDeliveredAt),
+      webhooks,
       rssPeakMb,
       serviceCpuMsPerMsg: perMessage(cpuAfter.service - cpuBefore.service),
       postgresCpuMsPerMsg: perMessage(cpuAfter.postgres - cpuBefore.postgres),
+    };
+  }
+
+  /**
+   * Webhook rates of a run, timed from its first accepted message (created_at, set by the service on
+   * this machine's clock) to the arrival of its last expected webhook (the receiver's clock, the same).
+   */
+  async function webhookRates(accountId: string, accepted: number, stats: SinkStats): Promise<WebhookResult> {
+    const [first] = await queryRows<{ at: Date | string | null }>(
+      database.db,
+      sql`SELECT min(created_at) AS at FROM messages WHERE account_id = ${accountId}`,
+    );
+    const from = first?.at === null || first?.at === undefined ? Number.NaN : new Date(first.at).getTime();
+    const sent = stats.counts["message.sent"] ?? 0;
+    const delivered = stats.counts["message.delivered"] ?? 0;
+    const perS = (count: number, at: number | undefined) =>
+      at === undefined || !Number.isFinite(from) ? null : count / ((at - from) / 1000);
+    const deliveredAt = stats.last_at["message.delivered"];
+    const sentAt = stats.last_at["message.sent"];
+    const complete = delivered >= accepted && sent >= accepted;
+    return {
+      deliveredPerS: delivered >= accepted ? perS(delivered, deliveredAt) : null,
+      allPerS: complete ? perS(sent + delivered, Math.max(deliveredAt ?? 0, sentAt ?? 0)) : null,
+      received: Object.values(stats.counts).reduce((a, b) => a + b, 0),
+      errors: stats.errors,
+      duplicates: stats.duplicates,
     };
   }
 
@@ -298,6 +406,11 @@ try {
       `concurrency ${concurrency}: ${result.load.accepted.toLocaleString("en-US")} accepted in ` +
         `${result.load.seconds.toFixed(1)} s — accepted ${f(result.load.accepted_per_s)}, ` +
         `submitted ${f(result.submittedPerS)}, receipted ${f(result.receiptedPerS)}; ` +
+        (result.webhooks
+          ? `webhooks: message.delivered ${f(result.webhooks.deliveredPerS)}, all ${f(result.webhooks.allPerS)} ` +
+            `(${result.webhooks.received.toLocaleString("en-US")} received, ${result.webhooks.errors} errors, ` +
+            `${result.webhooks.duplicates} duplicates); `
+          : "") +
         `accept p50 ${result.load.p50_ms.toFixed(1)} ms, p99 ${result.load.p99_ms.toFixed(1)} ms; ` +
         `other statuses ${JSON.stringify(result.load.others)}; service RSS peak ${Math.round(rssPeakMb)} MB; ` +
         `CPU per message: service ${result.serviceCpuMsPerMsg.toFixed(3)} ms, ` +
@@ -317,6 +430,12 @@ try {
     metrics[`${c}_service_cpu_ms_per_msg`] = Math.round(r.serviceCpuMsPerMsg * 1000) / 1000;
     metrics[`${c}_postgres_cpu_ms_per_msg`] = Math.round(r.postgresCpuMsPerMsg * 1000) / 1000;
     metrics[`${c}_not_accepted`] = Object.values(r.load.others).reduce((a, b) => a + b, 0);
+    if (r.webhooks) {
+      metrics[`${c}_webhooks_delivered_per_s`] = Math.round(r.webhooks.deliveredPerS ?? 0);
+      metrics[`${c}_webhooks_per_s`] = Math.round(r.webhooks.allPerS ?? 0);
+      metrics[`${c}_webhook_errors`] = r.webhooks.errors;
+      metrics[`${c}_webhook_duplicates`] = r.webhooks.duplicates;
+    }
   }
   metrics.rss_peak_mb = Math.round(rssPeakMb);
   console.log(
@@ -333,7 +452,8 @@ try {
         window: WINDOW,
         database_pool: POOL,
         log_level: LOG_LEVEL,
-        processes: "service, simulator (receipts after 100 ms) and load generator each in its own process",
+        webhooks: WEBHOOKS ? "one endpoint per account, every event type, receiver answers 204" : "none",
+        processes: `service, simulator (receipts after 100 ms)${WEBHOOKS ? ", webhook receiver" : ""} and load generator each in its own process`,
       },
     }),
   );
