@@ -236,7 +236,10 @@ export const messages = pgTable(
     errorDlrErr: text("error_dlr_err"),
     /** Dispatch attempts so far. */
     attempts: integer("attempts").notNull().default(0),
-    /** When the poller may pick the message up (send_at, or the end of a retry back-off). */
+    /**
+     * When the poller should look at the message: send_at, the end of a retry back-off, or for a
+     * message an instance holds the end of its lease. Null once the dispatcher is done with it.
+     */
     nextAttemptAt: ts("next_attempt_at"),
     /** Instance that holds the claim; with `leaseExpiresAt` it keeps other instances off live work. */
     leaseOwner: text("lease_owner"),
@@ -255,10 +258,12 @@ export const messages = pgTable(
     index("messages_account_client_reference_idx")
       .on(t.accountId, t.clientReference)
       .where(sql`${t.clientReference} IS NOT NULL`),
-    // The poller's work: due scheduled/queued rows, and sending rows whose lease ran out. Partial, so
-    // the millions of finished rows are not in them.
-    index("messages_due_idx").on(t.nextAttemptAt).where(sql`${t.status} IN ('scheduled', 'queued')`),
-    index("messages_lease_idx").on(t.leaseExpiresAt).where(sql`${t.status} = 'sending'`),
+    // The poller's one index: every message the dispatcher is not done with (scheduled, queued,
+    // sending) has next_attempt_at set, to when the poller should look at it; every other has it
+    // null, so the millions of finished rows are not in it. Partial on the column itself, not on
+    // `status`: an update that changes only unindexed columns (queued → sending, sent → delivered) is
+    // then a HOT update, which writes no index entry at all (the table's fillfactor leaves it room).
+    index("messages_due_idx").on(t.nextAttemptAt).where(sql`${t.nextAttemptAt} IS NOT NULL`),
     check("messages_status_check", sql`${t.status} IN (${inList(MESSAGE_STATUSES)})`),
     check("messages_encoding_check", sql`${t.encoding} IN (${inList(ENCODINGS)})`),
   ],

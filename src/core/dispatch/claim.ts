@@ -1,7 +1,12 @@
 /**
- * Taking messages for dispatch. Both statements move a message to `sending`, bump `attempts` and set this
- * instance's lease in the same statement that selects it, so two instances can never both take a message
- * and a crash between "taken" and "counted" cannot happen (graphile-worker / pg-boss style).
+ * Taking messages for dispatch. The poller's claim moves a message to `sending`, bumps `attempts` and
+ * sets this instance's lease in the same statement that selects it, so two instances can never both take
+ * a message and a crash between "taken" and "counted" cannot happen (graphile-worker / pg-boss style).
+ *
+ * Every message the dispatcher is not done with carries `next_attempt_at`: when the poller should look
+ * at it (send_at, a retry's back-off end, or the end of the lease of the instance that holds it). A
+ * held message's lease and next_attempt_at move together, so the one partial index on next_attempt_at
+ * finds scheduled sends, retries and orphans alike, and never walks over work a live instance holds.
  */
 import { sql } from "drizzle-orm";
 import { type Executor, queryRows } from "../../db/client.js";
@@ -11,12 +16,11 @@ import { rowFromRaw } from "./raw-rows.js";
 
 /**
  * The poller's claim: up to `limit` messages whose time has come and that nobody holds:
- * - `scheduled` / `queued` with next_attempt_at passed (scheduled sends, retries after back-off, and
- *   accepted messages whose accepting instance never started them) and no live lease;
+ * - `scheduled` / `queued` (scheduled sends, retries after back-off, accepted messages whose accepting
+ *   instance never started them or gave them back);
  * - `sending` whose lease ran out: an instance died mid-dispatch (its parts already accepted keep their
  *   ids and are not sent again).
- * Two CTEs, one per partial index (messages_due_idx, messages_lease_idx), each `FOR UPDATE SKIP LOCKED`
- * so concurrent pollers take different rows without waiting on each other.
+ * `FOR UPDATE SKIP LOCKED`, so concurrent pollers take different rows without waiting on each other.
  */
 export async function claimDue(
   db: Executor,
@@ -24,30 +28,23 @@ export async function claimDue(
   leaseMs: number,
   limit: number,
 ): Promise<MessageRow[]> {
+  const leaseSeconds = leaseMs / 1000;
   const raw = await queryRows(
     db,
-    sql`WITH due AS (
+    sql`WITH taken AS (
           SELECT id FROM messages
-          WHERE status IN ('scheduled', 'queued') AND next_attempt_at <= now()
+          WHERE next_attempt_at <= now() AND status IN ('scheduled', 'queued', 'sending')
             AND (lease_expires_at IS NULL OR lease_expires_at < now())
           ORDER BY next_attempt_at
           LIMIT ${limit}
           FOR UPDATE SKIP LOCKED
-        ), orphaned AS (
-          SELECT id FROM messages
-          WHERE status = 'sending' AND lease_expires_at < now()
-          ORDER BY lease_expires_at
-          LIMIT ${limit}
-          FOR UPDATE SKIP LOCKED
-        ), taken AS (
-          SELECT id FROM (SELECT id FROM orphaned UNION ALL SELECT id FROM due) AS both_kinds LIMIT ${limit}
         )
         UPDATE messages m SET
           status = 'sending',
           attempts = m.attempts + 1,
-          next_attempt_at = NULL,
+          next_attempt_at = now() + make_interval(secs => ${leaseSeconds}),
           lease_owner = ${instanceId},
-          lease_expires_at = now() + make_interval(secs => ${leaseMs / 1000}),
+          lease_expires_at = now() + make_interval(secs => ${leaseSeconds}),
           updated_at = now()
         FROM taken
         WHERE m.id = taken.id
@@ -62,17 +59,19 @@ export interface Started {
   attempts: number;
   updatedAt: Date;
   leaseExpiresAt: Date;
+  nextAttemptAt: Date;
 }
 
 /**
  * Starts messages handed over in memory by the accept path (already leased to this instance at insert).
  * The `status = 'queued'` condition is the cancel check: a message canceled since acceptance (or taken
- * by another instance after our lease ran out) is not returned, and must not be sent.
+ * by another instance after our lease ran out) is not returned, and must not be sent. The lease and
+ * next_attempt_at are left as the accept or the last renewal set them: changing no indexed column keeps
+ * this, the hot path's one extra write per message, a HOT update.
  */
 export async function startLeased(
   db: Executor,
   instanceId: string,
-  leaseMs: number,
   ids: readonly string[],
 ): Promise<Started[]> {
   if (ids.length === 0) return [];
@@ -81,21 +80,21 @@ export async function startLeased(
     attempts: number;
     updated_at: string;
     lease_expires_at: string;
+    next_attempt_at: string;
   }>(
     db,
     sql`UPDATE messages SET
           status = 'sending',
           attempts = attempts + 1,
-          next_attempt_at = NULL,
-          lease_expires_at = now() + make_interval(secs => ${leaseMs / 1000}),
           updated_at = now()
         WHERE id = ANY(${sql.param([...ids].sort())}::text[]) AND status = 'queued' AND lease_owner = ${instanceId}
-        RETURNING id, attempts, updated_at, lease_expires_at`,
+        RETURNING id, attempts, updated_at, lease_expires_at, next_attempt_at`,
   );
   return rows.map((r) => ({
     id: r.id,
     attempts: r.attempts,
     updatedAt: new Date(r.updated_at),
     leaseExpiresAt: new Date(r.lease_expires_at),
+    nextAttemptAt: new Date(r.next_attempt_at),
   }));
 }

@@ -2,7 +2,7 @@
  * The dispatcher of one instance (DESIGN.md §1, §3). Two ways in, one way out:
  * - the hot path: the accept pipeline hands over just-committed messages in memory ({@link enqueue}),
  *   already leased to this instance; they are started in batches with one conditional UPDATE each
- *   (`status = 'queued'`, so a message canceled meanwhile is never sent);
+ *   (`status = 'queued'`, so a message canceled meanwhile is never sent; a HOT update, see claim.ts);
  * - the recovery and scheduling path: a poller claims, with `FOR UPDATE SKIP LOCKED`, scheduled
  *   messages whose time came, retries whose back-off ended and work whose lease ran out (an instance
  *   died, or this one gave it back);
@@ -21,6 +21,7 @@ import type { AcceptedMessage, MessagePartRow, MessageRow, MessageSink } from ".
 import { partsByMessage } from "../receipts/apply.js";
 import type { UpstreamDirectory } from "../receipts/writer.js";
 import type { UpstreamNames } from "../results/message-events.js";
+import type { PendingIds } from "../results/pending-ids.js";
 import type { RetryPolicy } from "../results/statements.js";
 import { type DispatchResult, ResultWriter, type ResultWriterOptions } from "../results/writer.js";
 import { RouteTable, type UpstreamAvailability } from "../routing.js";
@@ -68,7 +69,12 @@ export interface DispatcherOptions {
   /** Retry policy (attempts, back-off); see {@link RetryPolicy} for the defaults. */
   retry?: Partial<RetryPolicy>;
   /** Batching of the result writer. */
-  results?: Omit<ResultWriterOptions, "retry" | "logger">;
+  results?: Omit<ResultWriterOptions, "retry" | "logger" | "pendingIds">;
+  /**
+   * SMSC ids accepted and not committed yet, shared with the receipt writer so a receipt quicker than
+   * the result's commit waits for it instead of being stored unmatched. Absent: no waiting.
+   */
+  pendingIds?: PendingIds;
   logger?: Logger | undefined;
   /** Wall clock. Default `() => new Date()`. */
   now?: () => Date;
@@ -172,6 +178,7 @@ export class Dispatcher implements MessageSink {
       ...options.results,
       retry: options.retry,
       logger: options.logger,
+      pendingIds: options.pendingIds,
     });
   }
 
@@ -319,7 +326,6 @@ export class Dispatcher implements MessageSink {
       started = await startLeased(
         this.db,
         this.instanceId,
-        this.leaseMs,
         batch.map((b) => b.message.id),
       );
     } catch (error) {
@@ -342,7 +348,7 @@ export class Dispatcher implements MessageSink {
         ...item.message,
         status: "sending",
         attempts: s.attempts,
-        nextAttemptAt: null,
+        nextAttemptAt: s.nextAttemptAt,
         updatedAt: s.updatedAt,
         leaseOwner: this.instanceId,
         leaseExpiresAt: s.leaseExpiresAt,
@@ -368,6 +374,7 @@ export class Dispatcher implements MessageSink {
           now: this.now,
           partTimeoutMs: this.options.partTimeoutMs ?? 120_000,
           unsettled: (id) => this.gates.for(id),
+          accepted: (messageId, upstreamId, id) => this.options.pendingIds?.add(messageId, upstreamId, id),
         },
         work.message,
         work.parts,

@@ -25,9 +25,8 @@ export async function renewLeases(
         ), renewed AS (
           UPDATE messages m SET
             lease_expires_at = now() + make_interval(secs => ${leaseMs / 1000}),
-            -- a held queued message is due for the poller only once the lease ends (see prepare.ts)
-            next_attempt_at = CASE WHEN m.status = 'queued'
-                                   THEN now() + make_interval(secs => ${leaseMs / 1000}) END
+            -- a held message is the poller's only once the lease ends (see claim.ts)
+            next_attempt_at = now() + make_interval(secs => ${leaseMs / 1000})
           FROM held WHERE m.id = held.id
           RETURNING 1
         )
@@ -59,7 +58,7 @@ export async function expireOwnLeases(db: Executor, instanceId: string): Promise
     sql`WITH expired AS (
           UPDATE messages SET
             lease_expires_at = now() - interval '1 millisecond',
-            next_attempt_at = CASE WHEN status = 'queued' THEN now() - interval '1 millisecond' END
+            next_attempt_at = now() - interval '1 millisecond'
           WHERE lease_owner = ${instanceId} AND status IN ('queued', 'sending')
           RETURNING 1
         )

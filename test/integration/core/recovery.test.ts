@@ -5,7 +5,8 @@
  */
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { expireOwnLeases, releaseQueued } from "../../../src/core/dispatch/lease.js";
+import { startLeased } from "../../../src/core/dispatch/claim.js";
+import { expireOwnLeases, releaseQueued, renewLeases } from "../../../src/core/dispatch/lease.js";
 import { MessageService } from "../../../src/core/messages/service.js";
 import type { AcceptedMessage, MessageSink } from "../../../src/core/messages/sink.js";
 import { messages } from "../../../src/db/schema.js";
@@ -74,7 +75,9 @@ describe("orphaned work", () => {
         status: "sending",
         attempts: 1,
         leaseOwner: "dead-instance-2",
+        // As a dead instance leaves it: the poller's time moves with the lease (dispatch/claim.ts).
         leaseExpiresAt: sql`now() - interval '1 second'`,
+        nextAttemptAt: sql`now() - interval '1 second'`,
       })
       .where(eq(messages.id, accepted.id));
     const done = await p.waitFor(accepted.id, ["delivered"], 20_000);
@@ -154,5 +157,49 @@ describe("scheduling and cancel", () => {
     const record = p.sim.submits.list().find((s) => s.text === "later");
     expect(record?.receivedAt).toBeGreaterThanOrEqual(sendAt.getTime() - 50);
     expect(new Date(done.submitted_at ?? 0).getTime()).toBeGreaterThanOrEqual(sendAt.getTime() - 50);
+  });
+});
+
+describe("the poller's time (next_attempt_at)", () => {
+  test("starting a held message leaves its lease and poller time as they were; renewing moves both", async () => {
+    const other = otherInstance("starting-instance", 3_600_000);
+    const accepted = await other.send("started elsewhere");
+    await other.service.close();
+    const held = await messageRow(p, accepted.id);
+    const [started] = await startLeased(p.database.db, "starting-instance", [accepted.id]);
+    const row = await messageRow(p, accepted.id);
+    expect(row.status).toBe("sending");
+    expect(row.attempts).toBe(1);
+    expect(started?.nextAttemptAt.getTime()).toBe(held.nextAttemptAt?.getTime());
+    expect(row.nextAttemptAt?.getTime()).toBe(held.nextAttemptAt?.getTime());
+    expect(row.leaseExpiresAt?.getTime()).toBe(held.leaseExpiresAt?.getTime());
+
+    expect(await renewLeases(p.database.db, "starting-instance", 600_000, [accepted.id])).toBe(1);
+    const renewed = await messageRow(p, accepted.id);
+    expect(renewed.leaseExpiresAt?.getTime()).toBeLessThan(held.leaseExpiresAt?.getTime() ?? 0);
+    expect(renewed.nextAttemptAt?.getTime()).toBe(renewed.leaseExpiresAt?.getTime());
+
+    // The instance dies: its sending message is the live poller's once the lease is expired.
+    expect(await expireOwnLeases(p.database.db, "starting-instance")).toBe(1);
+    await p.dispatcher.poll();
+    const done = await p.waitFor(accepted.id, ["delivered"], 20_000);
+    expect(done.status).toBe("delivered");
+    expect((await messageRow(p, accepted.id)).attempts).toBe(2);
+  });
+
+  test("exactly the messages the dispatcher is not done with have a poller time", async () => {
+    // Runs last, over every state the tests above left (delivered, canceled) and two more.
+    const holder = otherInstance("holding-instance", 3_600_000);
+    await holder.send("still held");
+    await holder.service.close();
+    await p.send({ text: "much later", send_at: new Date(Date.now() + 3_600_000).toISOString() });
+    const rows = await p.database.db
+      .select({ id: messages.id, status: messages.status, nextAttemptAt: messages.nextAttemptAt })
+      .from(messages);
+    expect(rows.length).toBeGreaterThan(5);
+    const pending = new Set(["scheduled", "queued", "sending"]);
+    const wrong = rows.filter((r) => (r.nextAttemptAt !== null) !== pending.has(r.status));
+    expect(wrong).toEqual([]);
+    expect(new Set(rows.map((r) => r.status))).toEqual(new Set(["delivered", "canceled", "queued", "scheduled"]));
   });
 });
