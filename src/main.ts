@@ -21,6 +21,7 @@ import { InboundSweeper } from "./core/inbound/sweeper.js";
 import { MessageService, type MessageServiceOptions } from "./core/messages/service.js";
 import type { SendRequest } from "./core/messages/types.js";
 import { ReceiptProcessor } from "./core/receipts/processor.js";
+import { PendingIds } from "./core/results/pending-ids.js";
 import type { InboundPduHandler, PoolRuntime, PoolRuntimeOptions } from "./core/upstream-runtime-pools.js";
 import { loadUpstreamsIntoRuntime } from "./core/upstreams-boot.js";
 import { WebhookWorker } from "./core/webhooks/index.js";
@@ -183,7 +184,9 @@ export async function startService(
     inboundSweeper.start();
     stack.push({ name: "inbound", stop: () => Promise.all([inbound.close(), inboundSweeper.stop()]) });
 
-    const receipts = new ReceiptProcessor({ db, upstreams: runtime, logger });
+    // SMSC ids sent and not committed yet: a receipt quicker than the result's commit waits for it.
+    const pendingIds = new PendingIds();
+    const receipts = new ReceiptProcessor({ db, upstreams: runtime, writer: { pendingIds }, logger });
     receipts.start();
     stack.push({ name: "receipts", stop: () => receipts.stop() });
 
@@ -199,6 +202,7 @@ export async function startService(
       db,
       runtime: runtime.dispatchView(),
       instanceId,
+      pendingIds,
       logger,
     });
     await dispatcher.start();

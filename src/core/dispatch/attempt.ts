@@ -56,6 +56,12 @@ export interface AttemptDeps {
    * {@link DispatchResult.permit}. Absent: no gate (the crash bound is then only the window's).
    */
   unsettled?(upstreamId: string): UnsettledGate;
+  /**
+   * Told of each SMSC id a part got (submit_sm_resp ESME_ROK) the moment it comes, so a receipt that
+   * outruns the result's commit can wait for it (results/pending-ids.ts). Not told of a part already
+   * given up: its result will never carry that id.
+   */
+  accepted?(messageId: string, upstreamId: string, smscMessageId: string): void;
 }
 
 /** Runs one attempt. Never rejects: every failure is a decision in the result. */
@@ -108,9 +114,11 @@ export async function runAttempt(
     permit = await gate.acquire(plan.send.length);
     if (permit === undefined) return { ...base, upstreamId: choice.upstreamId, decision: notSentStopping() };
   }
+  const upstreamId = choice.upstreamId;
+  const accepted = (smscMessageId: string) => deps.accepted?.(message.id, upstreamId, smscMessageId);
   try {
     const submitted = await Promise.all(
-      plan.send.map((planned) => submitPart(deps, target, planned, permit)),
+      plan.send.map((planned) => submitPart(deps, target, planned, permit, accepted)),
     );
     const replace = plan.replace ? { total: plan.total } : null;
     return {
@@ -134,6 +142,7 @@ async function submitPart(
   target: SubmitTarget,
   planned: PlannedPart,
   permit: UnsettledPermit | undefined,
+  accepted: (smscMessageId: string) => void,
 ): Promise<SubmittedPart> {
   // Giving the part up must reach the sending loop: left running, it went on resending throttled
   // submits after the attempt was stored as a retry, and an OK then came on top of the retry's.
@@ -149,7 +158,7 @@ async function submitPart(
     timer.unref();
   });
   try {
-    return await Promise.race([sendPart(deps, target, planned, permit, abandon.signal), timeout]);
+    return await Promise.race([sendPart(deps, target, planned, permit, accepted, abandon.signal), timeout]);
   } finally {
     clearTimeout(timer);
   }
@@ -160,12 +169,14 @@ async function sendPart(
   target: SubmitTarget,
   planned: PlannedPart,
   permit: UnsettledPermit | undefined,
+  accepted: (smscMessageId: string) => void,
   abandoned: AbortSignal,
 ): Promise<SubmittedPart> {
   // Throttled resends keep the part's permit: the part stays unsettled until its outcome is committed.
   for (let resend = 0; ; resend++) {
     try {
       const resp = await target.pool.submit(planned.body, undefined, abandoned);
+      if (!abandoned.aborted) accepted(resp.message_id);
       return { planned, result: { index: planned.index, ok: true, smscMessageId: resp.message_id } };
     } catch (error) {
       const again = resend < deps.maxThrottleResends && !deps.stopping() && !abandoned.aborted;

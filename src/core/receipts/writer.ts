@@ -7,6 +7,8 @@
  * Matching is by upstream and SMSC id key (match-keys.ts), never by session, so a receipt finds its part
  * whichever session or instance it arrives on. A receipt whose part is not known yet (it came before the
  * submit_sm_resp was stored) is stored unmatched; the result writer and the sweeper match it later.
+ * One whose submit this process sent and has not committed the result of yet waits for that commit
+ * first, in memory and bounded (results/pending-ids.ts), so it matches on arrival instead.
  */
 
 import { sql } from "drizzle-orm";
@@ -22,6 +24,7 @@ import { Batcher } from "../dispatch/batcher.js";
 import { withConflictRetry } from "../dispatch/conflict-retry.js";
 import { newId } from "../ids.js";
 import type { UpstreamNames } from "../results/message-events.js";
+import type { PendingIds } from "../results/pending-ids.js";
 import type { UpstreamConfig } from "../upstream-runtime.js";
 import { applyPartReceipts, type PartReceipt } from "./apply.js";
 import { matchKeys } from "./match-keys.js";
@@ -36,6 +39,11 @@ export interface ReceiptWriterOptions {
   maxBatch?: number;
   /** Transactions storing receipts at once. Default 2. */
   maxConcurrent?: number;
+  /**
+   * SMSC ids this process was given and has not committed yet: a receipt naming one waits (bounded,
+   * before joining a batch) until it is committed. Absent: receipts are stored as they come.
+   */
+  pendingIds?: Pick<PendingIds, "whenSettled">;
   logger?: Logger | undefined;
 }
 
@@ -54,6 +62,8 @@ interface Pending {
   upstreamId: string;
   pdu: InboundPdu;
   receipt: Receipt;
+  /** Its part's possible smsc_id_key values (match-keys.ts). */
+  keys: string[];
   resolve: (status: number) => void;
 }
 
@@ -67,6 +77,8 @@ export class ReceiptWriter {
   private readonly batcher: Batcher<Pending>;
   private readonly counters: ReceiptWriterStats = { stored: 0, matched: 0, refused: 0, batches: 0 };
   private closed = false;
+  /** Receipts waiting for their submit's result to be committed, before they join a batch. */
+  private readonly waiting = new Set<Promise<void>>();
 
   constructor(
     private readonly db: Database,
@@ -93,14 +105,27 @@ export class ReceiptWriter {
       pdu.command === "deliver_sm" ? pdu : { ...pdu, short_message: Buffer.alloc(0) },
       dcs0,
     );
+    const keys = this.keys(upstreamId, receipt);
     return new Promise<number>((resolve) => {
-      this.batcher.add({ upstreamId, pdu, receipt, resolve });
+      const item = { upstreamId, pdu, receipt, keys, resolve };
+      const settled = this.options.pendingIds?.whenSettled(upstreamId, keys);
+      if (settled === undefined) {
+        this.batcher.add(item);
+        return;
+      }
+      // Only this receipt waits: the others go on into batches meanwhile.
+      const wait = settled.then(() => {
+        this.waiting.delete(wait);
+        this.batcher.add(item);
+      });
+      this.waiting.add(wait);
     });
   }
 
   /** Stops taking receipts (later ones are answered ESME_RX_T_APPN) and stores what is queued. */
   async close(): Promise<void> {
     this.closed = true;
+    await Promise.all([...this.waiting]);
     await this.batcher.drain();
   }
 
@@ -122,13 +147,12 @@ export class ReceiptWriter {
 
   /** Stores one batch; returns how many receipts matched a part. */
   private async store(tx: Executor, items: Pending[]): Promise<number> {
-    const keysOf = items.map((item) => this.keys(item));
     const found = await findParts(
       tx,
-      items.flatMap((item, i) => (keysOf[i] ?? []).map((key) => ({ upstreamId: item.upstreamId, key }))),
+      items.flatMap((item) => item.keys.map((key) => ({ upstreamId: item.upstreamId, key }))),
     );
-    const rows = items.map((item, i) => {
-      const key = (keysOf[i] ?? []).find((k) => found.has(`${item.upstreamId}\u0000${k}`));
+    const rows = items.map((item) => {
+      const key = item.keys.find((k) => found.has(`${item.upstreamId}\u0000${k}`));
       const part = key === undefined ? undefined : found.get(`${item.upstreamId}\u0000${key}`);
       const raw = item.receipt.messageId ?? "";
       return {
@@ -178,10 +202,10 @@ export class ReceiptWriter {
   }
 
   /** Keys to look the receipt's part up with: the id's, then the text id's when it differs. */
-  private keys(item: Pending): string[] {
-    const format = this.upstreams.get(item.upstreamId)?.config.message_id_format ?? "auto";
+  private keys(upstreamId: string, receipt: Receipt): string[] {
+    const format = this.upstreams.get(upstreamId)?.config.message_id_format ?? "auto";
     const keys = new Set<string>();
-    for (const raw of [item.receipt.messageId, item.receipt.textMessageId]) {
+    for (const raw of [receipt.messageId, receipt.textMessageId]) {
       if (raw !== null) for (const key of matchKeys(raw, format)) keys.add(key);
     }
     return [...keys];

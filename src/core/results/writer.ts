@@ -23,6 +23,7 @@ import type { UpstreamDirectory } from "../receipts/writer.js";
 import type { PlannedPart } from "../submit/build.js";
 import { eventTypeOf, messageEvent, type UpstreamNames } from "./message-events.js";
 import type { MessageDecision, PartResult } from "./outcome.js";
+import type { PendingIds } from "./pending-ids.js";
 import {
   DEFAULT_RETRY_POLICY,
   dropExtraParts,
@@ -69,6 +70,13 @@ export interface ResultWriterOptions {
   retry?: Partial<RetryPolicy>;
   /** Back-off between tries of a batch the database refused; ms. Default 1000. */
   failureBackoffMs?: number;
+  /** Wait before the first batch of an idle writer, so a burst lands in one batch; ms. Default 0. */
+  lingerMs?: number;
+  /**
+   * SMSC ids not committed yet, which receipts wait for: each message's are settled once its batch is
+   * committed, or failed (its receipts then take the unmatched path rather than wait for a retry).
+   */
+  pendingIds?: Pick<PendingIds, "settle">;
   logger?: Logger | undefined;
 }
 
@@ -106,6 +114,7 @@ export class ResultWriter {
     this.batcher = new Batcher((items) => this.flush(items), {
       maxBatch: options.maxBatch ?? 500,
       maxConcurrent: options.maxConcurrent ?? 4,
+      lingerMs: options.lingerMs ?? 0,
     });
   }
 
@@ -134,10 +143,12 @@ export class ResultWriter {
         const rows = await withConflictRetry(() => this.db.transaction((tx) => this.write(tx, items)));
         this.counters.batches++;
         this.counters.messages += items.length;
+        this.settle(items);
         for (const item of items) item.permit?.release();
         this.onWritten(items.map((result) => ({ result, row: rows.get(result.message.id) })));
         return;
       } catch (error) {
+        this.settle(items);
         this.counters.failures++;
         this.options.logger?.error({ err: error, messages: items.length, attempt }, "writing results failed");
         if (this.closing && attempt >= 3) {
@@ -149,6 +160,11 @@ export class ResultWriter {
         await sleep(Math.min(30_000, (this.options.failureBackoffMs ?? 1000) * attempt));
       }
     }
+  }
+
+  private settle(items: readonly DispatchResult[]): void {
+    const pending = this.options.pendingIds;
+    if (pending !== undefined) for (const item of items) pending.settle(item.message.id);
   }
 
   /** One batch in one transaction; returns the message rows as written. */

@@ -12,6 +12,7 @@ import { MessageService } from "../../../src/core/messages/service.js";
 import type { MessageSink } from "../../../src/core/messages/sink.js";
 import type { SendRequest } from "../../../src/core/messages/types.js";
 import { ReceiptProcessor } from "../../../src/core/receipts/processor.js";
+import { PendingIds, type PendingIdsOptions } from "../../../src/core/results/pending-ids.js";
 import { createRoute } from "../../../src/core/routes.js";
 import { PoolRuntime } from "../../../src/core/upstream-runtime-pools.js";
 import { createUpstream, type UpstreamInput } from "../../../src/core/upstreams.js";
@@ -36,6 +37,8 @@ export interface PipelineOptions {
   sink?: MessageSink;
   /** Lease the MessageService writes, seconds. Default 30. */
   leaseSeconds?: number;
+  /** The registry of SMSC ids not committed yet, shared by dispatcher and receipts as main shares it. */
+  pendingIds?: PendingIdsOptions;
 }
 
 export interface Pipeline {
@@ -44,6 +47,7 @@ export interface Pipeline {
   runtime: PoolRuntime;
   dispatcher: Dispatcher;
   receipts: ReceiptProcessor;
+  pendingIds: PendingIds;
   service: MessageService;
   accountId: string;
   upstreamId: string;
@@ -90,6 +94,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     await createRoute(db, { prefix: "", upstreamIds: [upstream.id], accountId: null });
   }
   const instanceId = options.instanceId ?? "instance-a";
+  const pendingIds = new PendingIds(options.pendingIds);
   const dispatcher = new Dispatcher({
     db,
     runtime,
@@ -99,9 +104,15 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     drainTimeoutMs: 3000,
     retry: { backoffBaseMs: 50, backoffMaxMs: 500, jitter: 0 },
     results: { failureBackoffMs: 50 },
+    pendingIds,
     ...options.dispatcher,
   });
-  const receipts = new ReceiptProcessor({ db, upstreams: runtime, sweeper: { intervalMs: 500 } });
+  const receipts = new ReceiptProcessor({
+    db,
+    upstreams: runtime,
+    writer: { pendingIds },
+    sweeper: { intervalMs: 500 },
+  });
   runtime.setReceiptHandler(receipts);
   receipts.start();
   const service = new MessageService({
@@ -122,6 +133,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     runtime,
     dispatcher,
     receipts,
+    pendingIds,
     service,
     accountId: account.id,
     upstreamId: upstream.id,

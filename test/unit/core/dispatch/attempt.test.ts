@@ -138,6 +138,47 @@ describe("runAttempt", () => {
     expect(signals).toHaveLength(1);
   });
 
+  test("each SMSC id is told as its submit_sm_resp comes; a refused part's and a given-up part's are not", async () => {
+    const told: string[] = [];
+    const accepted = (messageId: string, upstreamId: string, id: string) => {
+      told.push(`${messageId}/${upstreamId}/${id}`);
+    };
+    const refused = new SmppStatusError(CommandStatus.ESME_RINVDSTADR);
+    const text = "e".repeat(300);
+    const parts = [part(1, "e".repeat(153)), part(2, "e".repeat(147))];
+    const mixed = target(["id1", refused]);
+    await runAttempt(
+      deps(ROUTED, mixed, { accepted }).d,
+      message({ text, segments: 2, concatRef: 7 }),
+      parts,
+    );
+    expect(told).toEqual(["msg_1/ups_1/id1"]);
+
+    // Answered only after the part guard gave it up: the result carries no id, so none may be pending.
+    let answer: ((resp: SubmitSmResp) => void) | undefined;
+    const late: SubmitTarget = {
+      config: CONFIG as unknown as UpstreamConfig,
+      pool: {
+        submit: () =>
+          new Promise<SubmitSmResp>((resolve) => {
+            answer = resolve;
+          }),
+      },
+    };
+    const result = await runAttempt(deps(ROUTED, late, { accepted, partTimeoutMs: 20 }).d, message(), [
+      part(1, "hello"),
+    ]);
+    expect(result.decision).toMatchObject({ kind: "retry", counted: true });
+    answer?.({
+      command: "submit_sm_resp",
+      command_status: 0,
+      sequence_number: 1,
+      message_id: "late",
+    } as SubmitSmResp);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(told).toEqual(["msg_1/ups_1/id1"]);
+  });
+
   test("only the parts without an SMSC id are submitted again", async () => {
     const text = "e".repeat(400);
     const t = target(["id2"]);
