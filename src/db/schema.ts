@@ -493,7 +493,9 @@ export const webhookDeliveries = pgTable(
     // `failed` = the last attempt failed and another is scheduled; `dead` = no more attempts.
     index("webhook_deliveries_due_idx").on(t.nextAttemptAt).where(sql`${t.status} IN ('pending', 'failed')`),
     index("webhook_deliveries_endpoint_idx").on(t.endpointId, t.id.desc()),
-    index("webhook_deliveries_event_idx").on(t.eventId),
+    // No index on event_id: nothing looks deliveries up by event, and events are never deleted (a
+    // retention job that deletes them, cascading here, would want one). Each index is a write per
+    // insert and per status change of the busiest table.
     check("webhook_deliveries_status_check", sql`${t.status} IN (${inList(DELIVERY_STATUSES)})`),
   ],
 );
