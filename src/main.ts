@@ -191,8 +191,8 @@ export async function startService(
     stack.push({ name: "receipts", stop: () => receipts.stop() });
 
     // Receipts and inbound SMS commit outbox events: the worker is woken rather than left to its poll.
-    runtime.setReceiptHandler(wakingAfter(receipts, () => webhooks.wake()));
-    runtime.setInboundHandler(wakingAfter(inbound, () => webhooks.wake()));
+    runtime.setReceiptHandler(wakingAfter(receipts, () => webhooks.wakeForNewEvents()));
+    runtime.setInboundHandler(wakingAfter(inbound, () => webhooks.wakeForNewEvents()));
     const upstreamCount = await loadUpstreamsIntoRuntime(db, config.secretKey, runtime);
     logger.info({ upstreams: upstreamCount }, "upstreams loaded");
     stack.push({ name: "smpp sessions", stop: () => runtime.close() });

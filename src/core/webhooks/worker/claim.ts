@@ -21,6 +21,7 @@
  */
 import { sql } from "drizzle-orm";
 import { type Executor, queryRows } from "../../../db/client.js";
+import type { DeliveryToSend } from "../../events/outbox.js";
 
 /**
  * The fairness gate of a delivery: its endpoint, or for a status_callback target (no endpoint) the
@@ -41,24 +42,8 @@ export const GATE_SQL = sql.raw(
   `coalesce(endpoint_id, lower(coalesce(substring(url from '^[^/]*//[^/?#]*'), url)))`,
 );
 
-export interface ClaimedDelivery extends Record<string, unknown> {
-  id: string;
-  event_id: string;
-  endpoint_id: string | null;
-  url: string;
-  /** Attempts made before this one. */
-  attempts: number;
-  event_type: string;
-  account_id: string;
-  /** The event's creation time, ISO 8601 UTC with milliseconds. */
-  created_at: string;
-  /** The event's `data` as JSON text. */
-  payload: string;
-  /** Sealed signing secret: the endpoint's, or for a callback the account's oldest endpoint's; null: none. */
-  secret_enc: string | null;
-  /** Sealed previous secret while it still signs (within 24 h of a rotation); null otherwise. */
-  previous_secret_enc: string | null;
-}
+/** A claimed row: what a send needs (the same shape the outbox hand-off gives). */
+export interface ClaimedDelivery extends DeliveryToSend, Record<string, unknown> {}
 
 export interface ClaimRequest {
   /** Lease holder written to the rows. */

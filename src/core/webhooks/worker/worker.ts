@@ -5,8 +5,11 @@
  * (results.ts): 2xx succeeds; anything else retries on the schedule (schedule.ts) until it is dead;
  * 410 Gone disables the endpoint. Each receiver's claimed backlog follows its send rate (rates.ts).
  *
- * It wakes on `wake()` (main calls it after committing events) and polls as a fallback; several
- * instances can run against one database (SKIP LOCKED claims, leases).
+ * Deliveries written by this process come the short way (handoff.ts): the outbox leases those the worker
+ * has room for to it and hands them over in memory, and they are sent once their transaction is seen
+ * committed, with no claim. The claim takes the rest: retries, deliveries there was no room for, other
+ * instances' and orphaned work. It runs on `wake()`, polls as a fallback, and several instances can run
+ * against one database (SKIP LOCKED claims, leases).
  */
 import { randomBytes } from "node:crypto";
 import { isIP, type LookupFunction } from "node:net";
@@ -14,6 +17,7 @@ import { hostname } from "node:os";
 import type { Logger } from "pino";
 import { Agent } from "undici";
 import type { Database } from "../../../db/client.js";
+import { addDeliveryHandOff, type DeliveryToSend } from "../../events/outbox.js";
 import { newId } from "../../ids.js";
 import { forbiddenAddressReason } from "../address-policy.js";
 import { openWebhookSecret, signatureHeader, signingKey } from "../signing.js";
@@ -26,6 +30,7 @@ import {
 } from "../url-policy.js";
 import { type ClaimedDelivery, claimDeliveries, gateOf, releaseDeliveries } from "./claim.js";
 import { type Gate, GateScheduler, held } from "./gates.js";
+import { HandOffInbox, type HandOffStats } from "./handoff.js";
 import { webhookBody } from "./payload.js";
 import { SendRates } from "./rates.js";
 import { type AttemptResult, disableGoneEndpoints, writeAttemptResults } from "./results.js";
@@ -84,10 +89,15 @@ export interface WebhookWorkerOptions {
   userAgent?: string | undefined;
   /** DNS used for the connect-time SSRF check; default the system resolver. */
   resolveAll?: ResolveAll | undefined;
+  /**
+   * Take deliveries written by this process in memory, leased at insert, instead of claiming them
+   * (handoff.ts). Default true.
+   */
+  handOff?: boolean | undefined;
 }
 
 /** Database work done so far: what claiming and recording cost per delivery (benchmarks, tuning). */
-export interface WebhookWorkerStats {
+export interface WebhookWorkerStats extends HandOffStats {
   /** Claim statements run, rows they returned, and their summed duration in ms. */
   claims: number;
   claimedRows: number;
@@ -111,7 +121,7 @@ const BACKLOG_SECONDS = 0.5;
 const LEASE_MARGIN_MS = 1000;
 
 interface Job {
-  row: ClaimedDelivery;
+  row: DeliveryToSend;
   /** `performance.now()` after which the attempt could outlast the lease: the row is given back. */
   sendBy: number;
 }
@@ -135,6 +145,13 @@ export class WebhookWorker {
   private readonly policy: RetryPolicy;
   private readonly agent: Agent;
   private readonly gates: GateScheduler<Job>;
+  private readonly handOffEnabled: boolean;
+  private inbox: HandOffInbox | undefined;
+  private removeHandOff: (() => void) | undefined;
+  /** False once a claim found nothing due (and skipped no gate), until something may have become due. */
+  private mayBeDue = true;
+  /** Gates whose new deliveries the hand-off had no room for: they ask for a claim as they drain. */
+  private readonly refillWanted = new Set<string>();
 
   private running = false;
   private pollTimer: NodeJS.Timeout | undefined;
@@ -159,6 +176,10 @@ export class WebhookWorker {
     resultRows: 0,
     resultWriteMs: 0,
     released: 0,
+    handedRows: 0,
+    handOffDropped: 0,
+    commitChecks: 0,
+    commitCheckMs: 0,
   };
 
   constructor(options: WebhookWorkerOptions) {
@@ -189,6 +210,7 @@ export class WebhookWorker {
       retryAfterMaxMs: options.retryAfterMaxMs ?? Math.max(0, ...scheduleMs),
     };
     this.gates = new GateScheduler<Job>(concurrency);
+    this.handOffEnabled = options.handOff ?? true;
     this.agent = new Agent({
       // The gates bound the requests to each receiver; the pool only follows them. A per-origin cap
       // here would queue requests inside undici, where their timeout already runs, whenever several
@@ -205,17 +227,39 @@ export class WebhookWorker {
     });
   }
 
-  /** Starts polling and claims at once. Idempotent. */
+  /** Starts polling, takes hand-offs from the outbox, and claims at once. Idempotent. */
   start(): void {
     if (this.running) return;
     this.running = true;
     this.pollTimer = setInterval(() => this.tick(), this.pollIntervalMs);
+    if (this.handOffEnabled) {
+      const inbox = new HandOffInbox(
+        this.db,
+        this.owner,
+        this.leaseMs,
+        this.leaseMs - this.timeoutMs - LEASE_MARGIN_MS,
+        {
+          totalRoom: () => this.batchSize * HARD_CAP_BATCHES - this.gates.size - this.pending.length,
+          gateRoom: (key, now) => {
+            const gate = this.gates.get(key);
+            return this.backlog(key, now) - (gate === undefined ? 0 : held(gate));
+          },
+          take: (rows, sendBy) => this.take(rows, sendBy),
+          missed: (keys) => this.missed(keys),
+        },
+        this.counters,
+        this.logger,
+      );
+      this.inbox = inbox;
+      this.removeHandOff = addDeliveryHandOff(this.db, inbox);
+    }
     this.wake();
   }
 
-  /** Asks for a claim now (call after committing events or a manual retry). Cheap; safe before start. */
+  /** Asks for a claim now (call after a manual retry, or anything else made due). Cheap; safe before start. */
   wake(): void {
     if (!this.running) return;
+    this.mayBeDue = true;
     if (this.claiming !== undefined) {
       this.claimAgain = true;
       return;
@@ -226,15 +270,29 @@ export class WebhookWorker {
   }
 
   /**
-   * Stops claiming, gives back claimed rows not yet sent, waits for the requests in flight (each
-   * bounded by the timeout), writes every outcome, and closes the connection pools.
+   * Events were committed by this process (main calls it after receipts and inbound SMS): claims,
+   * unless the hand-off took every delivery written since the last claim found nothing due.
+   */
+  wakeForNewEvents(): void {
+    if (this.inbox === undefined || this.mayBeDue) this.wake();
+  }
+
+  /**
+   * Stops claiming and taking hand-offs, gives back claimed and handed-over rows not yet sent, waits
+   * for the requests in flight (each bounded by the timeout), writes every outcome, and closes the
+   * connection pools. Handed-over rows whose transaction had not committed yet keep their lease until it
+   * runs out (then the claim of any instance takes them).
    */
   async stop(): Promise<void> {
     if (!this.running) return;
     this.running = false;
     clearInterval(this.pollTimer);
+    this.removeHandOff?.();
+    this.removeHandOff = undefined;
+    const handed = (await this.inbox?.close()) ?? [];
+    this.inbox = undefined;
     await this.claiming;
-    const unsent = this.gates.dropAllQueued().map((job) => job.row.id);
+    const unsent = [...this.gates.dropAllQueued().map((job) => job.row.id), ...handed];
     await Promise.allSettled([...this.sends]);
     await this.drainResults();
     try {
@@ -262,9 +320,11 @@ export class WebhookWorker {
       while (more && this.running) {
         // Each receiver is bounded by its own backlog (small unless it answers fast), and the whole
         // of it, with the outcomes not yet written, by a hard cap.
+        // Room reserved for hand-offs not yet committed counts as held.
+        const reserved = this.inbox?.reserved() ?? 0;
         const room = Math.min(
           this.batchSize,
-          this.batchSize * HARD_CAP_BATCHES - this.gates.size - this.pending.length,
+          this.batchSize * HARD_CAP_BATCHES - this.gates.size - this.pending.length - reserved,
         );
         if (room <= 0) break;
         const now = performance.now();
@@ -273,6 +333,9 @@ export class WebhookWorker {
           gateRooms.set(gate.key, this.backlog(gate.key, now) - held(gate));
         for (const key of this.rates.keys(now)) {
           if (!gateRooms.has(key)) gateRooms.set(key, this.backlog(key, now));
+        }
+        for (const [key, n] of this.inbox?.reservedGates() ?? []) {
+          gateRooms.set(key, (gateRooms.get(key) ?? this.backlog(key, now)) - n);
         }
         let rows: ClaimedDelivery[];
         // Taken before the claim is sent, so it is no later than the lease's start in the database.
@@ -293,6 +356,8 @@ export class WebhookWorker {
         this.counters.claims++;
         this.counters.claimedRows += rows.length;
         this.counters.claimMs += performance.now() - claimStarted;
+        // Nothing due anywhere: refills need not claim again until something may have become due.
+        if (rows.length === 0 && [...gateRooms.values()].every((n) => n > 0)) this.mayBeDue = false;
         for (const row of rows) this.gates.add(gateOf(row.endpoint_id, row.url), { row, sendBy });
         const added = performance.now();
         for (const key of new Set(rows.map((row) => gateOf(row.endpoint_id, row.url)))) {
@@ -332,11 +397,42 @@ export class WebhookWorker {
         if (gate.refillAt >= 0 && held(gate) <= gate.refillAt) {
           gate.refillAt = -1;
           this.wake();
-        } else if (this.gates.size === Math.floor(this.batchSize / 2)) {
+        } else if (this.gates.size === Math.floor(this.batchSize / 2) && this.mayBeDue) {
           this.wake();
         }
       });
       this.sends.add(send);
+    }
+  }
+
+  /** Handed-over rows, committed: queued like claimed ones. */
+  private take(rows: readonly DeliveryToSend[], sendBy: number): void {
+    for (const row of rows) this.gates.add(gateOf(row.endpoint_id, row.url), { row, sendBy });
+    this.applyRefills();
+    this.pump();
+  }
+
+  /**
+   * The outbox wrote deliveries the hand-off had no room for (not committed yet: claiming now could
+   * miss them). A gate that holds or expects rows claims when it has drained a quarter, as after a
+   * claim; the others are left to the wakes after commits, the refill of the whole backlog, and the poll.
+   */
+  private missed(keys: ReadonlySet<string>): void {
+    this.mayBeDue = true;
+    for (const key of keys) this.refillWanted.add(key);
+    this.applyRefills();
+  }
+
+  private applyRefills(): void {
+    const now = performance.now();
+    for (const key of this.refillWanted) {
+      const gate = this.gates.get(key);
+      if (gate !== undefined) {
+        gate.refillAt = Math.max(gate.refillAt, Math.floor((this.backlog(key, now) * 3) / 4));
+        this.refillWanted.delete(key);
+      } else if ((this.inbox?.reserved(key) ?? 0) === 0) {
+        this.refillWanted.delete(key);
+      }
     }
   }
 
@@ -347,7 +443,7 @@ export class WebhookWorker {
     this.record(gate, row, attemptedAt, outcome);
   }
 
-  private async attempt(row: ClaimedDelivery): Promise<SendOutcome> {
+  private async attempt(row: DeliveryToSend): Promise<SendOutcome> {
     const target = this.target(row.url);
     if (typeof target === "string") {
       return { statusCode: null, responseBody: null, durationMs: 0, error: target, retryAfterMs: null };
@@ -395,7 +491,7 @@ export class WebhookWorker {
     return reason === null ? url : `blocked: ${host} is a ${reason}`;
   }
 
-  private signingKeys(row: ClaimedDelivery): Buffer[] {
+  private signingKeys(row: DeliveryToSend): Buffer[] {
     if (row.secret_enc === null) {
       if (!this.unsignedWarned.has(row.account_id)) {
         this.unsignedWarned.add(row.account_id);
@@ -421,7 +517,7 @@ export class WebhookWorker {
     return key;
   }
 
-  private record(gate: Gate<Job>, row: ClaimedDelivery, attemptedAt: Date, outcome: SendOutcome): void {
+  private record(gate: Gate<Job>, row: DeliveryToSend, attemptedAt: Date, outcome: SendOutcome): void {
     const attemptsMade = row.attempts + 1;
     const code = outcome.statusCode;
     let status: AttemptResult["status"];
