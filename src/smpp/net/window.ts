@@ -320,6 +320,17 @@ export class Window<T> {
     if (this.entries.size === 0 && this.waitingCount === 0) this.stopTimer();
   }
 
+  /** Fails the requests of a sweep that are still waiting (entries are reused: seq and deadline tell). */
+  private expire(expired: readonly Entry<T>[], deadlines: readonly number[]): void {
+    for (const [i, entry] of expired.entries()) {
+      if (this.entries.get(entry.seq) !== entry || entry.deadline !== deadlines[i]) continue;
+      const { reject, command, seq, timeoutMs } = entry;
+      this.remove(entry);
+      reject(new ResponseTimeoutError(command, seq, timeoutMs));
+    }
+    this.stopTimerIfIdle();
+  }
+
   private sweep(): void {
     const now = this.now();
     this.clock = now;
@@ -328,11 +339,11 @@ export class Window<T> {
       if (entry.deadline <= now) expired.push(entry);
     }
     if (expired.length > 0) {
-      for (const entry of expired) {
-        const { reject, command, seq, timeoutMs } = entry;
-        this.remove(entry);
-        reject(new ResponseTimeoutError(command, seq, timeoutMs));
-      }
+      // Decided after this turn of the event loop has read its sockets: when the loop was held up (a
+      // long GC, a busy process), the response may already be waiting unread, and failing the request
+      // first would make an answered submit look unanswered, so it would be sent again.
+      const deadlines = expired.map((entry) => entry.deadline);
+      setImmediate(() => this.expire(expired, deadlines));
     }
     if (this.waitingCount > 0) {
       for (let i = this.waitersHead; i < this.waiters.length; i++) {
