@@ -100,9 +100,12 @@ export async function rollUpAndRecord(
   // waited for the lock itself, it would have decided from parts as they were BEFORE the transaction
   // it waited for committed. Two transactions receipting different parts of one message then each
   // saw the other's parts undelivered, and the message stayed `sent` for good. The roll-up below
-  // starts after the lock is held, so it sees every part committed by then.
+  // starts after the lock is held, so it sees every part committed by then. A single-part message
+  // needs no such lock (and a row lock costs a write): two receipts of its one part meet on the part
+  // row, so the second transaction's roll-up already starts after the first committed.
   await tx.execute(
-    sql`SELECT id FROM messages WHERE id = ANY(${sql.param(ids)}::text[]) AND status = 'sent'
+    sql`SELECT id FROM messages
+        WHERE id = ANY(${sql.param(ids)}::text[]) AND status = 'sent' AND segments > 1
         ORDER BY id FOR UPDATE`,
   );
   const raw = await queryRows(
