@@ -186,11 +186,15 @@ export class HandOffInbox implements DeliveryHandOff {
       () => {
         this.timer = undefined;
         this.timerAt = Number.POSITIVE_INFINITY;
-        this.checking = this.check().finally(() => {
-          this.checking = undefined;
-          const next = Math.min(...this.batches.map((b) => b.checkAt));
-          if (Number.isFinite(next)) this.schedule(next);
-        });
+        this.checking = this.check()
+          .catch((error: unknown) => {
+            this.logger?.error({ err: error }, "webhook hand-off commit check crashed");
+          })
+          .finally(() => {
+            this.checking = undefined;
+            const next = Math.min(...this.batches.map((b) => b.checkAt));
+            if (Number.isFinite(next)) this.schedule(next);
+          });
       },
       Math.max(0, at - performance.now()),
     );
