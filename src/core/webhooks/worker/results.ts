@@ -88,7 +88,11 @@ function writeOnce(db: Executor, owner: string, results: readonly AttemptResult[
           lease_expires_at = NULL,
           updated_at = now()
       FROM r
-      WHERE d.id = r.delivery_id AND d.lease_owner = ${owner} AND d.status IN ('pending', 'failed')
+      -- The id list again, as an index condition: joined to the CTE alone, the planner walked every
+      -- waiting delivery of the due index and compared each with every row of the batch (a backlog
+      -- of 4,000 cost 200,000 text comparisons per batch of 50).
+      WHERE d.id = ANY(${sql.param(ids)}::text[]) AND d.id = r.delivery_id
+        AND d.lease_owner = ${owner} AND d.status IN ('pending', 'failed')
         AND d.attempts = r.attempts_before
     )
     INSERT INTO webhook_attempts (id, delivery_id, attempted_at, status_code, response_body, duration_ms, error)
