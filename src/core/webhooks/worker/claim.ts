@@ -96,9 +96,11 @@ export function claimDeliveries(db: Executor, request: ClaimRequest): Promise<Cl
     ), locked AS (
       -- Only the picked rows are locked; the due condition is checked again on the locked version, so
       -- a row another worker claimed meanwhile (its next_attempt_at moved on) is not taken twice.
+      -- Written NOT IN the finished statuses so the due index cannot serve it (see results.ts): the
+      -- planner then scanned every due row and filtered it against the picked ids.
       SELECT d.id FROM webhook_deliveries d
       WHERE d.id = ANY(ARRAY(SELECT id FROM picked))
-        AND d.status IN ('pending', 'failed') AND d.next_attempt_at <= now()
+        AND d.status NOT IN ('succeeded', 'dead') AND d.next_attempt_at <= now()
       FOR UPDATE SKIP LOCKED
     ), claimed AS (
       UPDATE webhook_deliveries d
