@@ -26,6 +26,16 @@ async function receiptRows(messageId: string) {
   return p.database.db.select().from(receipts).where(eq(receipts.messageId, messageId));
 }
 
+/** No receipt of this upstream was stored unmatched, and no SMSC id is still waiting for its commit. */
+async function expectNothingUnmatchedOrPending(): Promise<void> {
+  const unmatched = await p.database.db
+    .select()
+    .from(receipts)
+    .where(and(isNull(receipts.messageId), eq(receipts.upstreamId, p.upstreamId)));
+  expect(unmatched).toHaveLength(0);
+  expect(p.pendingIds.stats.pending).toBe(0);
+}
+
 describe("receipts before the result is committed", () => {
   test("a receipt arriving before its part's id is committed waits for it and is stored matched", async () => {
     const before = { ...p.receipts.stats };
@@ -42,12 +52,7 @@ describe("receipts before the result is committed", () => {
     expect(row?.partIndex).toBe(1);
     expect(row?.matchedAt?.getTime()).toBe(row?.receivedAt.getTime());
     expect(row?.rawHex).toBeNull();
-    const unmatched = await p.database.db
-      .select()
-      .from(receipts)
-      .where(and(isNull(receipts.messageId), eq(receipts.upstreamId, p.upstreamId)));
-    expect(unmatched).toHaveLength(0);
-    expect(p.pendingIds.stats.pending).toBe(0);
+    await expectNothingUnmatchedOrPending();
   });
 
   test("each part's receipt of a long message is matched on arrival", async () => {
@@ -59,11 +64,6 @@ describe("receipts before the result is committed", () => {
     const rows = await receiptRows(accepted.id);
     expect(rows.map((r) => r.partIndex).sort()).toEqual([1, 2, 3]);
     for (const r of rows) expect(r.matchedAt?.getTime()).toBe(r.receivedAt.getTime());
-    const unmatched = await p.database.db
-      .select()
-      .from(receipts)
-      .where(and(isNull(receipts.messageId), eq(receipts.upstreamId, p.upstreamId)));
-    expect(unmatched).toHaveLength(0);
-    expect(p.pendingIds.stats.pending).toBe(0);
+    await expectNothingUnmatchedOrPending();
   });
 });
