@@ -200,6 +200,8 @@ describe("the poller's time (next_attempt_at)", () => {
     const pending = new Set(["scheduled", "queued", "sending"]);
     const wrong = rows.filter((r) => (r.nextAttemptAt !== null) !== pending.has(r.status));
     expect(wrong).toEqual([]);
-    expect(new Set(rows.map((r) => r.status))).toEqual(new Set(["delivered", "canceled", "queued", "scheduled"]));
+    expect(new Set(rows.map((r) => r.status))).toEqual(
+      new Set(["delivered", "canceled", "queued", "scheduled"]),
+    );
   });
 });
