@@ -17,7 +17,10 @@
  * (retries) are reported beside. BENCH_WEBHOOKS=0 creates no endpoint, as before issue 6.
  *
  * The database: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres) names the server; a
- * fresh migrated database is created there and dropped at the end. Knobs: BENCH_SESSIONS (SMPP
+ * fresh migrated database is created there and dropped at the end. Before the service starts it gets
+ * BENCH_HISTORY (default 100,000) delivered messages of history with their parts, receipts, events,
+ * deliveries and attempts, and is analyzed (bench/seed-history.ts): the planner then sees tables like
+ * an installation's, not ones it takes for empty; BENCH_HISTORY=0 runs on the empty database. Knobs: BENCH_SESSIONS (SMPP
  * sessions, default 2), BENCH_WINDOW (per session, default 100), BENCH_POOL (database connections,
  * default 10), BENCH_LOG_LEVEL (service LOG_LEVEL, default warn). Every wait is bounded
  * (BENCH_PHASE_TIMEOUT_S, default 600 per run). BENCH_PROFILE_DIR, when set, writes a V8 CPU profile of
@@ -35,6 +38,7 @@ import { sql } from "drizzle-orm";
 import { loadDatabaseConfig } from "../src/config.js";
 import { openDatabase, queryRows } from "../src/db/client.js";
 import { createMigratedDatabase, dropDatabase, parseDatabaseUrl } from "../test/helpers/pg-admin.js";
+import { seedHistory } from "./seed-history.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const num = (name: string, fallback: number) => {
@@ -49,6 +53,7 @@ const POOL = num("BENCH_POOL", 10);
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL || "warn";
 const PHASE_TIMEOUT_MS = num("BENCH_PHASE_TIMEOUT_S", 600) * 1000;
 const WARMUP_MESSAGES = Math.min(2_000, MESSAGES);
+const HISTORY = num("BENCH_HISTORY", 100_000);
 const WEBHOOKS = process.env.BENCH_WEBHOOKS !== "0";
 
 interface LoadResult {
@@ -219,6 +224,7 @@ const baseUrl = loadDatabaseConfig().databaseUrl ?? "postgres://postgres@127.0.0
 const dbName = await createMigratedDatabase(baseUrl, "e2e");
 const dbUrl = parseDatabaseUrl(baseUrl).withName(dbName);
 const database = await openDatabase({ databaseUrl: dbUrl, databasePoolSize: 2 });
+await seedHistory(database.db, HISTORY);
 const children: ChildProcess[] = [];
 const adminToken = `adm_${randomBytes(24).toString("base64url")}`;
 
@@ -451,6 +457,7 @@ try {
         smpp_sessions: SESSIONS,
         window: WINDOW,
         database_pool: POOL,
+        history_messages: HISTORY,
         log_level: LOG_LEVEL,
         webhooks: WEBHOOKS ? "one endpoint per account, every event type, receiver answers 204" : "none",
         processes: `service, simulator (receipts after 100 ms)${WEBHOOKS ? ", webhook receiver" : ""} and load generator each in its own process`,
