@@ -26,6 +26,7 @@ import type { InboundPduHandler, PoolRuntime, PoolRuntimeOptions } from "./core/
 import { loadUpstreamsIntoRuntime } from "./core/upstreams-boot.js";
 import { WebhookWorker } from "./core/webhooks/index.js";
 import { type OpenDatabase, openDatabase, queryRows } from "./db/client.js";
+import { GrowthAnalyzer } from "./db/growth-analyzer.js";
 import { runMigrations } from "./db/migrations.js";
 import { createLogger, flushLogger } from "./log.js";
 import { EventLogCounters, SETTLE_MS } from "./ops/event-log-counters.js";
@@ -160,6 +161,10 @@ export async function startService(
       logger.info("migrations applied");
     }
     const db = database.db;
+    // Fresh statistics for young, fast-growing tables (autovacuum comes a minute apart at best).
+    const growth = new GrowthAnalyzer(db, { logger });
+    growth.start();
+    stack.push({ name: "growth analyzer", stop: () => growth.stop() });
     const metrics = new ServiceMetrics();
     const runtime = new ObservedPoolRuntime(logger, metrics, options.pool);
 
