@@ -219,7 +219,11 @@ try {
   if (RUNNER === "dist" && !existsSync(join(ROOT, "dist/src/cli.js")))
     throw new Error("run npm run build first");
   const logFd = openSync(SERVICE_LOG, "a");
-  const service = spawn(process.execPath, [...cli, "serve"], {
+  // BRIDGE_PROFILE_DIR: a V8 CPU profile of the service, written there when it exits.
+  const profile = process.env.BRIDGE_PROFILE_DIR
+    ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BRIDGE_PROFILE_DIR}`]
+    : [];
+  const service = spawn(process.execPath, [...profile, ...cli, "serve"], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? "",

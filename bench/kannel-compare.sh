@@ -25,6 +25,7 @@
 #   BRIDGE_RUNNER=dist  dist: `npm run build` then `node dist/src/cli.js serve`; tsx: the sources
 #   BRIDGE_BUILD=1      0 skips the build (dist already built)
 #   BRIDGE_LOG_LEVEL=warn  LOG_LEVEL of the service (its output: <harness>/run/bridge.log)
+#   BRIDGE_PROFILE_DIR  when set, each bridge run writes a V8 CPU profile of the service there
 #   DATABASE_URL        PostgreSQL server for the bridge (default postgres://postgres@127.0.0.1:5432/postgres);
 #                       every bridge run creates a fresh migrated database there and drops it after
 #   MAX_SECONDS=300 DLR_WAIT_S=300  bounds of one run's send phase and callback wait (as run-bench.sh)
