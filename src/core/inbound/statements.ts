@@ -295,43 +295,33 @@ export async function linkParts(
   );
 }
 
-/**
- * Deletes up to `limit` segments joined into a message longer ago than `olderThanSeconds`: past the
- * repeat window they only take space (a late repeat would start a new set either way). Returns how many.
- */
-export async function deleteJoinedParts(
-  tx: Executor,
-  olderThanSeconds: number,
-  limit: number,
-): Promise<number> {
-  const rows = await queryRows<{ id: string }>(
-    tx,
-    sql`DELETE FROM inbound_parts WHERE id IN (
-          SELECT id FROM inbound_parts
-          WHERE inbound_id IS NOT NULL
-            AND received_at < now() - make_interval(secs => ${olderThanSeconds}::float8)
-          LIMIT ${limit})
-        RETURNING id`,
-  );
-  return rows.length;
-}
+/** What the sweeper deletes once it is past the repeat window: it only takes space by then. */
+export type RetentionTable = "joined parts" | "repeat keys";
 
 /**
- * Deletes up to `limit` repeat keys stamped longer ago than `olderThanSeconds`: past the repeat window
- * they only take space (a late copy would be stored as a new message either way). Returns how many.
+ * Deletes up to `limit` rows of `what` older than `olderThanSeconds`: segments joined into a message (a
+ * late repeat would start a new set either way) or repeat keys of whole SMS (a late copy would be stored
+ * as a new message either way). Returns how many.
  */
-export async function deleteRepeatKeys(
+export async function deleteExpired(
   tx: Executor,
+  what: RetentionTable,
   olderThanSeconds: number,
   limit: number,
 ): Promise<number> {
-  const rows = await queryRows<{ key: string }>(
+  const cutoff = sql`now() - make_interval(secs => ${olderThanSeconds}::float8)`;
+  const deleted =
+    what === "joined parts"
+      ? sql`DELETE FROM inbound_parts WHERE id IN (
+              SELECT id FROM inbound_parts
+              WHERE inbound_id IS NOT NULL AND received_at < ${cutoff} LIMIT ${limit})
+            RETURNING 1`
+      : sql`DELETE FROM inbound_repeat_keys WHERE key IN (
+              SELECT key FROM inbound_repeat_keys WHERE received_at < ${cutoff} LIMIT ${limit})
+            RETURNING 1`;
+  const [row] = await queryRows<{ n: number }>(
     tx,
-    sql`DELETE FROM inbound_repeat_keys WHERE key IN (
-          SELECT key FROM inbound_repeat_keys
-          WHERE received_at < now() - make_interval(secs => ${olderThanSeconds}::float8)
-          LIMIT ${limit})
-        RETURNING encode(key, 'hex') AS key`,
+    sql`WITH deleted AS (${deleted}) SELECT count(*)::int AS n FROM deleted`,
   );
-  return rows.length;
+  return row?.n ?? 0;
 }

@@ -11,13 +11,7 @@ import type { Logger } from "pino";
 import type { Database, Transaction } from "../../db/client.js";
 import { withConflictRetry } from "../dispatch/conflict-retry.js";
 import { assembleGroups, recordInbound } from "./record.js";
-import {
-  deleteJoinedParts,
-  deleteRepeatKeys,
-  findDueGroups,
-  loadPendingParts,
-  lockGroups,
-} from "./statements.js";
+import { deleteExpired, findDueGroups, loadPendingParts, lockGroups } from "./statements.js";
 
 export interface InboundSweeperOptions {
   /** How long a segment waits for its siblings before its set is surfaced incomplete; ms. Default 86_400_000 (24 h). */
@@ -82,13 +76,11 @@ export class InboundSweeper {
       if (n.groups < this.batchSize) break;
     }
     const deleteLimit = this.batchSize * 10;
-    for (let round = 0; round < 1000; round++) {
-      const deleted = await deleteJoinedParts(this.db, this.retentionSeconds, deleteLimit);
-      if (deleted < deleteLimit) break;
-    }
-    for (let round = 0; round < 1000; round++) {
-      const deleted = await deleteRepeatKeys(this.db, this.retentionSeconds, deleteLimit);
-      if (deleted < deleteLimit) break;
+    for (const what of ["joined parts", "repeat keys"] as const) {
+      for (let round = 0; round < 1000; round++) {
+        const deleted = await deleteExpired(this.db, what, this.retentionSeconds, deleteLimit);
+        if (deleted < deleteLimit) break;
+      }
     }
     return created;
   }
