@@ -22,11 +22,7 @@ describe("per-endpoint concurrency", () => {
       slow.behaviour = { kind: "hang" };
       const customer = await h.customer();
       for (const receiver of [slow, fast]) {
-        const response = await h.call("POST", "/v1/webhook-endpoints", {
-          token: customer.key,
-          json: { url: receiver.url },
-        });
-        expect(response.status).toBe(201);
+        await h.endpoint(customer.key, receiver.url);
       }
       const count = 40;
       // The slow endpoint's deliveries are older (created first), so a FIFO claim would reach them first.
@@ -71,11 +67,7 @@ describe("per-endpoint concurrency", () => {
     try {
       slow.behaviour = { kind: "hang" };
       const customer = await h.customer();
-      const response = await h.call("POST", "/v1/webhook-endpoints", {
-        token: customer.key,
-        json: { url: fast.url },
-      });
-      expect(response.status).toBe(201);
+      await h.endpoint(customer.key, fast.url);
       const count = 20;
       const eventIds = await h.emit(
         Array.from({ length: count }, (_, i) => ({
@@ -119,11 +111,7 @@ describe("leases", () => {
     try {
       receiver.behaviour = { kind: "hang" };
       const customer = await h.customer();
-      const created = await h.call("POST", "/v1/webhook-endpoints", {
-        token: customer.key,
-        json: { url: receiver.url },
-      });
-      const { id: endpointId } = (await created.json()) as { id: string };
+      const { id: endpointId } = await h.endpoint(customer.key, receiver.url);
       const count = 5;
       const eventIds = await h.emit(
         Array.from({ length: count }, (_, i) => ({

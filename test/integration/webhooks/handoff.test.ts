@@ -26,12 +26,6 @@ afterAll(async () => {
   await receiver.close();
 });
 
-async function endpoint(key: string, url: string): Promise<{ id: string; secret: string }> {
-  const response = await h.call("POST", "/v1/webhook-endpoints", { token: key, json: { url } });
-  expect(response.status).toBe(201);
-  return (await response.json()) as { id: string; secret: string };
-}
-
 /** appendEvents in its own transaction, without waking any worker (the hand-off needs no wake). */
 function write(events: OutboxEvent[]): Promise<string[]> {
   return h.database.db.transaction((tx) => appendEvents(tx, events));
@@ -81,8 +75,8 @@ describe("the in-memory hand-off of new deliveries", () => {
     const worker = h.worker({ pollIntervalMs: 100 });
     await stopping(worker, async () => {
       const customer = await h.customer();
-      const oldest = await endpoint(customer.key, `${receiver.url}?to=oldest`);
-      await endpoint(customer.key, `${receiver.url}?to=newer`);
+      const oldest = await h.endpoint(customer.key, `${receiver.url}?to=oldest`);
+      await h.endpoint(customer.key, `${receiver.url}?to=newer`);
       const [eventId = ""] = await write([
         {
           accountId: customer.accountId,
@@ -123,7 +117,7 @@ describe("the in-memory hand-off of new deliveries", () => {
     const worker = h.worker({ pollIntervalMs: 100 });
     await stopping(worker, async () => {
       const customer = await h.customer();
-      await endpoint(customer.key, `${receiver.url}?rollback=1`);
+      await h.endpoint(customer.key, `${receiver.url}?rollback=1`);
       let rolledBack: string[] = [];
       await expect(
         h.database.db.transaction(async (tx) => {
@@ -149,7 +143,7 @@ describe("the in-memory hand-off of new deliveries", () => {
 
   it("gives back handed-over deliveries not sent at stop(); another worker claims and sends them", async () => {
     const customer = await h.customer();
-    await endpoint(customer.key, `${receiver.url}?stop=1`);
+    await h.endpoint(customer.key, `${receiver.url}?stop=1`);
     receiver.behaviour = { kind: "hang" };
     const first = h.worker({ pollIntervalMs: 100, perEndpointConcurrency: 1, timeoutMs: 1000 });
     let eventIds: string[] = [];
@@ -191,7 +185,7 @@ describe("the in-memory hand-off of new deliveries", () => {
 
   it("takes only what fits the gate's backlog; the rest is written unleased and claimed", async () => {
     const customer = await h.customer();
-    await endpoint(customer.key, `${receiver.url}?room=1`);
+    await h.endpoint(customer.key, `${receiver.url}?room=1`);
     receiver.behaviour = { kind: "hang" };
     const worker = h.worker({ pollIntervalMs: 60_000, perEndpointConcurrency: 1, perEndpointBacklog: 2 });
     await stopping(worker, async () => {
@@ -257,7 +251,7 @@ describe("the in-memory hand-off of new deliveries", () => {
     const workers = [h.worker({ pollIntervalMs: 100 }), h.worker({ pollIntervalMs: 100 })];
     try {
       const customer = await h.customer();
-      await endpoint(customer.key, `${receiver.url}?several=1`);
+      await h.endpoint(customer.key, `${receiver.url}?several=1`);
       const eventIds: string[] = [];
       for (let n = 20; n < 26; n++) {
         eventIds.push(

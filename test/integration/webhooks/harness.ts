@@ -18,6 +18,8 @@ export interface WebhookHarness {
   call(method: string, path: string, options?: { token?: string; json?: unknown }): Promise<Response>;
   /** A new account with an API key. */
   customer(): Promise<{ accountId: string; key: string }>;
+  /** A webhook endpoint created through the API with the account's key; throws unless 201. */
+  endpoint(key: string, url: string): Promise<{ id: string; secret: string }>;
   /** A worker on this database with fast test settings (started); stopped by `close()`. */
   worker(options?: Partial<WebhookWorkerOptions>): WebhookWorker;
   /** appendEvents in its own transaction, then wakes the workers. */
@@ -62,6 +64,13 @@ export async function startWebhookHarness(options: { allowPrivate: boolean }): P
       const created = await call("POST", `/admin/accounts/${accountId}/api-keys`, { json: {} });
       const { key } = (await created.json()) as { key: string };
       return { accountId, key };
+    },
+    async endpoint(key, url) {
+      const response = await call("POST", "/v1/webhook-endpoints", { token: key, json: { url } });
+      if (response.status !== 201) {
+        throw new Error(`creating a webhook endpoint: ${response.status} ${await response.text()}`);
+      }
+      return (await response.json()) as { id: string; secret: string };
     },
     worker(overrides = {}) {
       const worker = new WebhookWorker({

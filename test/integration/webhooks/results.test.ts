@@ -80,11 +80,7 @@ async function state(ids: string[]) {
 describe("batched attempt results", () => {
   it("records one attempt row per outcome of a mixed batch, and writing the batch again changes nothing", async () => {
     const customer = await h.customer();
-    const created = await h.call("POST", "/v1/webhook-endpoints", {
-      token: customer.key,
-      json: { url: "http://127.0.0.1:9/hook" },
-    });
-    expect(created.status).toBe(201);
+    await h.endpoint(customer.key, "http://127.0.0.1:9/hook");
     await h.emit(
       Array.from({ length: 3 }, (_, i) => ({
         accountId: customer.accountId,
@@ -142,10 +138,7 @@ describe("batched attempt results", () => {
 
   it("records an outcome written late, after its delivery was claimed again, without applying it", async () => {
     const customer = await h.customer();
-    await h.call("POST", "/v1/webhook-endpoints", {
-      token: customer.key,
-      json: { url: "http://127.0.0.1:9/other" },
-    });
+    await h.endpoint(customer.key, "http://127.0.0.1:9/other");
     await h.emit([{ accountId: customer.accountId, type: "message.sent", data: messageData(9) }]);
     const [row] = await claimAll(10);
     if (row === undefined) throw new Error("claim");
