@@ -41,8 +41,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import postgres from "postgres";
+import type postgres from "postgres";
 import { loadDatabaseConfig } from "../src/config.js";
+import { postgresClient } from "../src/db/client.js";
 import { createMigratedDatabase, dropDatabase, parseDatabaseUrl } from "../test/helpers/pg-admin.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -211,7 +212,7 @@ try {
   const sinkPid = readPid("sink");
   dbName = await createMigratedDatabase(baseUrl, "kannel");
   const dbUrl = parseDatabaseUrl(baseUrl).withName(dbName);
-  monitor = postgres(baseUrl, { max: 1, onnotice: () => {} });
+  monitor = postgresClient(baseUrl, { max: 1, onnotice: () => {} });
 
   const adminToken = `adm_${randomBytes(24).toString("base64url")}`;
   const httpPort = await freePort();

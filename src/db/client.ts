@@ -5,7 +5,7 @@ import type { ExtractTablesWithRelations, SQL } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
-import postgres from "postgres";
+import postgres, { type Sql } from "postgres";
 import { preparingClient } from "./prepared-client.js";
 import * as schema from "./schema.js";
 
@@ -65,6 +65,26 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<OpenD
     : (await openPglite(options.dataDir, options.pgliteDump)).database;
 }
 
+/**
+ * The driver's URL and host for `url`. A `host=/dir` query parameter (libpq's way to name a Unix
+ * socket directory: `postgres://user@localhost/db?host=/var/run/postgresql`) becomes the driver's
+ * `host` option, which connects through `<dir>/.s.PGSQL.<port>`; left in the URL, the driver would
+ * send it to the server as a setting, and the connection would fail.
+ */
+export function postgresTarget(url: string): { url: string; host?: string } {
+  const parsed = new URL(url);
+  const host = parsed.searchParams.get("host");
+  if (host === null || !host.startsWith("/")) return { url };
+  parsed.searchParams.delete("host");
+  return { url: parsed.toString(), host };
+}
+
+/** A `postgres` client for a DATABASE_URL, Unix socket URLs included ({@link postgresTarget}). */
+export function postgresClient(url: string, options: postgres.Options<Record<string, never>> = {}): Sql {
+  const target = postgresTarget(url);
+  return postgres(target.url, target.host === undefined ? options : { ...options, host: target.host });
+}
+
 function openPostgres(url: string, poolSize: number): OpenDatabase {
   // Migrations and IF NOT EXISTS emit NOTICEs; the driver would print each to the console.
   const clientOptions = {
@@ -78,7 +98,7 @@ function openPostgres(url: string, poolSize: number): OpenDatabase {
     // A server that does not answer a connect at all (unreachable rather than refusing): give up in 10 s.
     connect_timeout: 10,
   };
-  const client = postgres(url, { ...clientOptions, max: poolSize });
+  const client = postgresClient(url, { ...clientOptions, max: poolSize });
   const db: Database = drizzlePostgres({ client: preparingClient(client), schema });
   return {
     db,
@@ -90,7 +110,7 @@ function openPostgres(url: string, poolSize: number): OpenDatabase {
     withConnection: async (work) => {
       // A separate one-connection client rather than `client.reserve()`: drizzle cannot wrap a
       // reserved connection, and this is for rare work (migrations), not the hot path.
-      const single = postgres(url, { ...clientOptions, max: 1 });
+      const single = postgresClient(url, { ...clientOptions, max: 1 });
       try {
         return await work(drizzlePostgres({ client: single, schema }));
       } finally {

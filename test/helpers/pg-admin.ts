@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
-import postgres from "postgres";
-import { openDatabase } from "../../src/db/client.js";
+import { openDatabase, postgresClient } from "../../src/db/client.js";
 import { runMigrations } from "../../src/db/migrations.js";
 
 // PostgreSQL housekeeping for tests: databases named after the run's own (DATABASE_URL), created,
@@ -31,7 +30,7 @@ export function quoteIdentifier(name: string): string {
 
 /** Runs one statement on the run's own database (CREATE/DROP DATABASE cannot run on the target). */
 export async function adminStatement(baseUrl: string, statement: string): Promise<void> {
-  const admin = postgres(baseUrl, { max: 1, onnotice: () => {} });
+  const admin = postgresClient(baseUrl, { max: 1, onnotice: () => {} });
   try {
     await admin.unsafe(statement);
   } finally {
