@@ -37,6 +37,7 @@ import { fileURLToPath } from "node:url";
 import { sql } from "drizzle-orm";
 import { loadDatabaseConfig } from "../src/config.js";
 import { openDatabase, queryRows } from "../src/db/client.js";
+import { SERVICE_NODE_FLAGS } from "../src/ops/heap-policy.js";
 import { createMigratedDatabase, dropDatabase, parseDatabaseUrl } from "../test/helpers/pg-admin.js";
 import { seedHistory } from "./seed-history.js";
 
@@ -97,6 +98,8 @@ interface RunResult {
 }
 
 const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
+/** Node flags for the service besides the production ones (V8 heap experiments), split on spaces. */
+const SERVICE_NODE_ARGS = (process.env.BENCH_SERVICE_NODE_ARGS ?? "").split(" ").filter(Boolean);
 
 /** Spawns `node [nodeArgs] script args`; TypeScript scripts through tsx, built JavaScript as it is. */
 function node(
@@ -253,7 +256,11 @@ try {
       // The receiver listens on loopback, which the service refuses by default (SSRF guard).
       ...(WEBHOOKS && { WEBHOOK_ALLOW_PRIVATE: "true" }),
     },
-    PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : [],
+    [
+      ...SERVICE_NODE_FLAGS,
+      ...SERVICE_NODE_ARGS,
+      ...(PROFILE_DIR ? ["--cpu-prof", `--cpu-prof-dir=${PROFILE_DIR}`] : []),
+    ],
   );
   children.push(service);
   service.stdout?.resume();

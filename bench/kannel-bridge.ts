@@ -44,6 +44,7 @@ import { parseArgs } from "node:util";
 import type postgres from "postgres";
 import { loadDatabaseConfig } from "../src/config.js";
 import { postgresClient } from "../src/db/client.js";
+import { SERVICE_NODE_FLAGS } from "../src/ops/heap-policy.js";
 import { createMigratedDatabase, dropDatabase, parseDatabaseUrl } from "../test/helpers/pg-admin.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -224,7 +225,7 @@ try {
   const profile = process.env.BRIDGE_PROFILE_DIR
     ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BRIDGE_PROFILE_DIR}`]
     : [];
-  const service = spawn(process.execPath, [...profile, ...cli, "serve"], {
+  const service = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...profile, ...cli, "serve"], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? "",

@@ -11,7 +11,10 @@ type Command = (args: readonly string[]) => Promise<number>;
 const COMMANDS: Record<string, { summary: string; run: Command }> = {
   serve: {
     summary: "run the HTTP API, dispatcher and SMPP sessions",
-    run: async (args) => (await import("./cli/serve.js")).runServeCommand(args),
+    run: async (args) => {
+      (await import("./ops/heap-policy.js")).tuneHeap();
+      return (await import("./cli/serve.js")).runServeCommand(args);
+    },
   },
   migrate: {
     summary: "apply database migrations",
