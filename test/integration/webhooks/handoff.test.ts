@@ -207,7 +207,12 @@ describe("the in-memory hand-off of new deliveries", () => {
       for (const row of unleased) expect(row.due).toBe(true);
 
       await waitFor(() => receiver.hanging === 1, "the first handed-over delivery sending");
-      // No wake and no poll: the gate asks for a claim as its handed-over rows drain.
+      // The commit's wake does not claim for a gate that holds rows: it claims as they drain.
+      const claims = worker.stats().claims;
+      worker.wakeForNewEvents();
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(worker.stats().claims).toBe(claims);
+      // No poll either: the gate asks for a claim as its handed-over rows drain.
       receiver.release(200);
       await waitFor(
         async () => (await deliveriesOf(eventIds)).every((d) => d.status === "succeeded"),

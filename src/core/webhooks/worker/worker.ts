@@ -117,6 +117,14 @@ const HARD_CAP_BATCHES = 8;
 const MAX_BACKLOG_BATCHES = 4;
 /** A receiver's backlog covers this many seconds of its recent send rate (when above the minimum). */
 const BACKLOG_SECONDS = 0.5;
+/**
+ * A receiver's room for hand-offs covers this many seconds of its recent send rate (within the same
+ * bounds). Handed rows are leased to this worker at insert whatever happens, so holding them costs
+ * only memory, whereas a row left unleased costs a claim (a scan of the due rows, and a row update).
+ * Under sustained load a receiver's queue here stays full; with the claim's half second, every new
+ * delivery missed the hand-off and was claimed again (the claim then carried 98 % of them).
+ */
+const HANDOFF_BACKLOG_SECONDS = 2;
 /** Slack between the latest end of an attempt and the end of its lease, in ms (event-loop delays). */
 const LEASE_MARGIN_MS = 1000;
 
@@ -159,6 +167,11 @@ export class WebhookWorker {
    * that costs more database CPU per delivery than claiming alone).
    */
   private readonly backlogged = new Set<string>();
+  /**
+   * A gate that holds nothing here (nor expects hand-offs) missed the hand-off since the last claim
+   * began: no refill of its own will ask for its rows, so the next commit of events should.
+   */
+  private missedUnheld = false;
 
   private running = false;
   private pollTimer: NodeJS.Timeout | undefined;
@@ -250,7 +263,7 @@ export class WebhookWorker {
           gateRoom: (key, now) => {
             if (this.backlogged.has(key)) return 0;
             const gate = this.gates.get(key);
-            return this.backlog(key, now) - (gate === undefined ? 0 : held(gate));
+            return this.backlog(key, now, HANDOFF_BACKLOG_SECONDS) - (gate === undefined ? 0 : held(gate));
           },
           take: (rows, sendBy) => this.take(rows, sendBy),
           missed: (keys) => this.missed(keys),
@@ -278,11 +291,14 @@ export class WebhookWorker {
   }
 
   /**
-   * Events were committed by this process (main calls it after receipts and inbound SMS): claims,
-   * unless the hand-off took every delivery written since the last claim found nothing due.
+   * Events were committed by this process (main calls it after receipts and inbound SMS): claims when
+   * some of their deliveries went to the database for a gate that holds nothing here. A gate that
+   * holds rows asks for its own claim as it drains (refillAt); claiming after every commit instead made
+   * a busy receiver's claims small and many (one per receipt batch, ~50 rows, each scanning the due
+   * rows), which cost PostgreSQL 140 µs per delivery.
    */
   wakeForNewEvents(): void {
-    if (this.inbox === undefined || this.mayBeDue) this.wake();
+    if (this.inbox === undefined || this.missedUnheld) this.wake();
   }
 
   /**
@@ -345,6 +361,7 @@ export class WebhookWorker {
         for (const [key, n] of this.inbox?.reservedGates() ?? []) {
           gateRooms.set(key, (gateRooms.get(key) ?? this.backlog(key, now)) - n);
         }
+        this.missedUnheld = false;
         let rows: ClaimedDelivery[];
         // Taken before the claim is sent, so it is no later than the lease's start in the database.
         const claimStarted = performance.now();
@@ -371,7 +388,7 @@ export class WebhookWorker {
         const added = performance.now();
         for (const key of new Set(rows.map((row) => gateOf(row.endpoint_id, row.url)))) {
           const gate = this.gates.get(key);
-          if (gate !== undefined) gate.refillAt = Math.floor((this.backlog(key, added) * 3) / 4);
+          if (gate !== undefined) gate.refillAt = this.refillPoint(key, added);
         }
         this.pump();
         more = rows.length >= room;
@@ -423,12 +440,15 @@ export class WebhookWorker {
 
   /**
    * The outbox wrote deliveries the hand-off had no room for (not committed yet: claiming now could
-   * miss them). A gate that holds or expects rows claims when it has drained a quarter, as after a
-   * claim; the others are left to the wakes after commits, the refill of the whole backlog, and the poll.
+   * miss them). A gate that holds or expects rows claims when it has drained to its refill point, as
+   * after a claim; the others are left to the wakes after commits, the refill of the whole backlog, and
+   * the poll.
    */
   private missed(keys: ReadonlySet<string>): void {
     this.mayBeDue = true;
     for (const key of keys) {
+      if (this.gates.get(key) === undefined && (this.inbox?.reserved(key) ?? 0) === 0)
+        this.missedUnheld = true;
       this.refillWanted.add(key);
       this.backlogged.add(key);
     }
@@ -463,7 +483,7 @@ export class WebhookWorker {
     for (const key of this.refillWanted) {
       const gate = this.gates.get(key);
       if (gate !== undefined) {
-        gate.refillAt = Math.max(gate.refillAt, Math.floor((this.backlog(key, now) * 3) / 4));
+        gate.refillAt = Math.max(gate.refillAt, this.refillPoint(key, now));
         this.refillWanted.delete(key);
       } else if ((this.inbox?.reserved(key) ?? 0) === 0) {
         this.refillWanted.delete(key);
@@ -502,9 +522,29 @@ export class WebhookWorker {
     });
   }
 
-  /** Rows the gate `key` may hold: half a second of its recent rate, within the bounds. */
-  private backlog(key: string, now: number): number {
-    const byRate = Math.ceil(this.rates.perSecond(key, now) * BACKLOG_SECONDS);
+  /**
+   * Held rows at or below which the gate `key` asks for a claim: when a quarter of its backlog has gone,
+   * so the next claim is back before the pipe runs dry. A backlogged gate waits until half has gone:
+   * its backlog is seconds long, and a claim costs about the same for 50 rows as for 500 (it scans the
+   * due rows), so fewer, fuller claims.
+   */
+  private refillPoint(key: string, now: number): number {
+    const backlog = this.backlog(key, now);
+    return this.backlogged.has(key) ? Math.floor(backlog / 2) : Math.floor((backlog * 3) / 4);
+  }
+
+  /**
+   * Rows the gate `key` may hold: `seconds` of its recent rate, within the bounds. A backlogged gate
+   * (its new deliveries went to the database) claims with the hand-off's horizon: claimed a quarter of
+   * half a second at a time, a receiver kept busy never drained its rows from the database, so it
+   * never took hand-offs again while the load lasted.
+   */
+  private backlog(
+    key: string,
+    now: number,
+    seconds = this.backlogged.has(key) ? HANDOFF_BACKLOG_SECONDS : BACKLOG_SECONDS,
+  ): number {
+    const byRate = Math.ceil(this.rates.perSecond(key, now) * seconds);
     return Math.min(this.maxBacklog, Math.max(this.minBacklog, byRate));
   }
 
