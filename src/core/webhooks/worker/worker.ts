@@ -66,7 +66,9 @@ export interface WebhookWorkerOptions {
    * it. Default 8 × concurrency (128). A receiver that answers faster may hold half a second of its
    * recent rate, up to 4 batches: it is refilled when a quarter of its backlog has gone, and the rest
    * must last while the claim runs (at 128 rows, a 50 ms claim would cap it at 1,920/s). A receiver
-   * that is slow or hangs keeps this small backlog, so it cannot hold the rows others need.
+   * that is slow or hangs keeps this small backlog, so it cannot hold the rows others need. New
+   * deliveries written by this process may fill up to 10 s of a receiver's rate (hand-off), within the
+   * hard cap of 20 batches for all receivers.
    */
   perEndpointBacklog?: number | undefined;
   /** Requests in flight in total. Default 256. */
@@ -111,20 +113,24 @@ export interface WebhookWorkerStats extends HandOffStats {
 }
 
 const SECRET_CACHE_LIMIT = 1000;
-/** Most claimed rows held here, in batches: the bound on memory whatever the receivers do. */
-const HARD_CAP_BATCHES = 8;
-/** Most rows one fast receiver may hold, in batches. */
+/**
+ * Most rows held here (claimed or handed over), in batches: the bound on memory whatever the receivers
+ * do (~1 kB a row: 10,000 rows at the default batch).
+ */
+const HARD_CAP_BATCHES = 20;
+/** Most rows one fast receiver may hold from claims of rows it did not miss, in batches. */
 const MAX_BACKLOG_BATCHES = 4;
-/** A receiver's backlog covers this many seconds of its recent send rate (when above the minimum). */
+/** A receiver's claimed backlog covers this many seconds of its recent send rate (when above the minimum). */
 const BACKLOG_SECONDS = 0.5;
 /**
- * A receiver's room for hand-offs covers this many seconds of its recent send rate (within the same
- * bounds). Handed rows are leased to this worker at insert whatever happens, so holding them costs
- * only memory, whereas a row left unleased costs a claim (a scan of the due rows, and a row update).
- * Under sustained load a receiver's queue here stays full; with the claim's half second, every new
- * delivery missed the hand-off and was claimed again (the claim then carried 98 % of them).
+ * A receiver's room for this process's own new deliveries covers this many seconds of its recent send
+ * rate, up to the hard cap; so does its claim while its rows wait in the database (backlogged).
+ * Handed rows are leased to this worker at insert whatever happens, so holding them costs only memory,
+ * whereas a row left unleased costs a claim (a scan of the due rows, and a row update). Under load that
+ * outruns a receiver, its queue here stays full: with half a second, every new delivery missed the
+ * hand-off and was claimed again (claims carried 98 % of them, at 140 µs of PostgreSQL CPU a row).
  */
-const HANDOFF_BACKLOG_SECONDS = 2;
+const HANDOFF_BACKLOG_SECONDS = 10;
 /** Slack between the latest end of an attempt and the end of its lease, in ms (event-loop delays). */
 const LEASE_MARGIN_MS = 1000;
 
@@ -263,7 +269,7 @@ export class WebhookWorker {
           gateRoom: (key, now) => {
             if (this.backlogged.has(key)) return 0;
             const gate = this.gates.get(key);
-            return this.backlog(key, now, HANDOFF_BACKLOG_SECONDS) - (gate === undefined ? 0 : held(gate));
+            return this.longBacklog(key, now) - (gate === undefined ? 0 : held(gate));
           },
           take: (rows, sendBy) => this.take(rows, sendBy),
           missed: (keys) => this.missed(keys),
@@ -534,18 +540,21 @@ export class WebhookWorker {
   }
 
   /**
-   * Rows the gate `key` may hold: `seconds` of its recent rate, within the bounds. A backlogged gate
-   * (its new deliveries went to the database) claims with the hand-off's horizon: claimed a quarter of
-   * half a second at a time, a receiver kept busy never drained its rows from the database, so it
-   * never took hand-offs again while the load lasted.
+   * Rows the gate `key` may hold: half a second of its recent rate, within the bounds; or, while its
+   * rows wait in the database because the hand-off had no room (backlogged), as much as the hand-off
+   * gives it: claimed a quarter of half a second at a time, a receiver kept busy never drained its rows
+   * from the database, so it never took hand-offs again while the load lasted.
    */
-  private backlog(
-    key: string,
-    now: number,
-    seconds = this.backlogged.has(key) ? HANDOFF_BACKLOG_SECONDS : BACKLOG_SECONDS,
-  ): number {
-    const byRate = Math.ceil(this.rates.perSecond(key, now) * seconds);
+  private backlog(key: string, now: number): number {
+    if (this.backlogged.has(key)) return this.longBacklog(key, now);
+    const byRate = Math.ceil(this.rates.perSecond(key, now) * BACKLOG_SECONDS);
     return Math.min(this.maxBacklog, Math.max(this.minBacklog, byRate));
+  }
+
+  /** {@link HANDOFF_BACKLOG_SECONDS} of the gate's recent rate, at least the minimum, at most the cap. */
+  private longBacklog(key: string, now: number): number {
+    const byRate = Math.ceil(this.rates.perSecond(key, now) * HANDOFF_BACKLOG_SECONDS);
+    return Math.min(this.batchSize * HARD_CAP_BATCHES, Math.max(this.minBacklog, byRate));
   }
 
   /**
