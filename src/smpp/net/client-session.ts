@@ -3,9 +3,15 @@ import { CommandId, commandName, isResponseId, type RequestName, responseNameOf 
 import type { SmppDecodeError } from "../errors.js";
 import type { Pdu, PduOf } from "../pdu.js";
 import { CommandStatus, SmppStatusError } from "../status.js";
+import { AdaptiveRate, type AdaptiveRateOptions } from "./adaptive-rate.js";
 import { Backoff, type BackoffOptions } from "./backoff.js";
 import { emptyResponse } from "./empty-response.js";
-import { RequestAbortedError, ResponseTimeoutError, SessionClosedError } from "./errors.js";
+import {
+  RequestAbortedError,
+  ResponseTimeoutError,
+  SessionClosedError,
+  WindowWaitTimeoutError,
+} from "./errors.js";
 import { openSocket, type TlsClientOptions } from "./open-socket.js";
 import { PduConnection, type PduTraceHook } from "./pdu-connection.js";
 import { type OutboundRequest, type RequestBody, requestPdu } from "./request-pdu.js";
@@ -73,6 +79,12 @@ export interface ClientSessionOptions {
    * began resets it. Default 200 ms × 2 up to 10 s, jitter 0.2.
    */
   throttleBackoff?: BackoffOptions;
+  /**
+   * After a throttling episode, keep to a little under the rate the SMSC accepted, raised while it stops
+   * throttling (adaptive-rate.ts); `false` turns it off. Default on: 0.85 × the last second's accepted
+   * rate, +25 % per second without throttling, lifted after a minute without any.
+   */
+  adaptiveRate?: AdaptiveRateOptions | false;
   /** Longest a graceful {@link ClientSession.close} waits for outstanding responses and unbind_resp. Default 5000. */
   closeTimeoutMs?: number;
   /** Largest PDU accepted from the SMSC, in octets. Default 65536. */
@@ -146,6 +158,7 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
   private readonly windowWaitMs: number;
   private readonly reconnectBackoff: Backoff;
   private readonly throttleBackoff: Backoff;
+  private readonly sendRate: AdaptiveRate | undefined;
   private readonly canTransmit: boolean;
   private readonly tls: TlsClientOptions | undefined;
 
@@ -198,6 +211,7 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
       jitter: 0.2,
       ...options.throttleBackoff,
     });
+    this.sendRate = options.adaptiveRate === false ? undefined : new AdaptiveRate(options.adaptiveRate);
     this.tls = options.tls === true ? {} : options.tls === false ? undefined : options.tls;
     this.traceHook = options.trace;
     this.inboundHandler = options.onInbound;
@@ -221,6 +235,11 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
   /** Requests written and not yet answered (plus slots taken for requests about to be written). */
   get inFlight(): number {
     return this.window.inFlight;
+  }
+
+  /** Requests per second this session keeps to after throttling (adaptive-rate.ts); undefined: none. */
+  get sendRateLimit(): number | undefined {
+    return this.sendRate?.limit;
   }
 
   /** True while a throttling status keeps this session from sending. */
@@ -317,6 +336,11 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
     }
     if (this.pausedUntil !== 0) await this.waitWhilePaused();
     if (!this.window.tryAcquire()) await this.window.acquire(this.windowWaitMs);
+    const permit = this.sendRate?.permit(this.windowWaitMs) ?? true;
+    if (permit !== true && !(await permit)) {
+      this.window.release();
+      throw new WindowWaitTimeoutError(this.windowWaitMs);
+    }
     let conn = this.conn;
     if (
       conn === undefined ||
@@ -354,6 +378,7 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
     if (resp.command_status !== 0 || resp.command !== RESPONSE[command]) {
       throw this.failed(command, resp, epoch);
     }
+    this.sendRate?.accepted();
     // The SMSC took one written since the last pause began: the throttling is over.
     if (this.throttleBackoff.attempts !== 0 && epoch === this.pauseEpoch) this.throttleBackoff.reset();
     return resp as Resp<K>;
@@ -504,6 +529,7 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
     this.cancelConnect.cancel?.();
     this.stopEnquireLink();
     this.endPause();
+    this.sendRate?.close();
     const conn = this.conn;
     if (conn !== undefined && this.currentState === "bound") {
       this.setState("unbinding");
@@ -651,6 +677,7 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
 
   private pause(status: number): void {
     const pauseMs = this.throttleBackoff.next();
+    this.sendRate?.throttled();
     this.pauseEpoch++;
     this.pausedUntil = performance.now() + pauseMs;
     if (this.pauseTimer !== undefined) clearTimeout(this.pauseTimer);
