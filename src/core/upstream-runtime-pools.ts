@@ -98,6 +98,7 @@ export class PoolRuntime implements UpstreamRuntime, UpstreamAvailability {
       remote_address: s.remote_address,
       bound_at: s.bound_at,
       in_flight: s.in_flight,
+      send_rate_limit: s.send_rate_limit,
       submitted: s.submitted,
       received: s.received,
       last_error: s.last_error,

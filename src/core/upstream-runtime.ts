@@ -62,6 +62,8 @@ export interface SessionInfo {
   /** ISO 8601 UTC; null while not bound. */
   bound_at: string | null;
   in_flight: number;
+  /** See the SMPP layer's SessionInfo. */
+  send_rate_limit: number | null;
   submitted: number;
   received: number;
   last_error: string | null;

@@ -33,6 +33,7 @@ export class FakeUpstreamRuntime implements UpstreamRuntime {
         remote_address: `${upstream.host}:${upstream.port}`,
         bound_at: null,
         in_flight: 0,
+        send_rate_limit: null,
         submitted: 0,
         received: 0,
         last_error: null,

@@ -271,6 +271,7 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
       remote_address: this.remoteAddress,
       bound_at: this.boundAt === undefined ? null : this.boundAt.toISOString(),
       in_flight: this.window.inFlight,
+      send_rate_limit: this.sendRateLimit === undefined ? null : Math.round(this.sendRateLimit * 10) / 10,
       submitted: this.submittedCount,
       received: this.receivedCount,
       errors: this.errorCount,

@@ -36,6 +36,8 @@ export interface SessionInfo {
   bound_at: string | null;
   /** Requests written and not yet answered (window slots in use). */
   in_flight: number;
+  /** submit_sm per second the session keeps to since the SMSC throttled it; null: no such limit. */
+  send_rate_limit: number | null;
   /** submit_sm written since the session was created. */
   submitted: number;
   /** deliver_sm and data_sm received since the session was created. */

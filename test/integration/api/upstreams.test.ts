@@ -313,6 +313,7 @@ describe("GET /admin/upstreams/{id}/sessions", () => {
       remote_address: "127.0.0.1:2775",
       bound_at: null,
       in_flight: 0,
+      send_rate_limit: null,
       submitted: 0,
       received: 0,
       last_error: null,

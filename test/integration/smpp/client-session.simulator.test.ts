@@ -294,7 +294,8 @@ describe("sending", () => {
     const ids = await Promise.all(Array.from({ length: 150 }, (_, i) => send(i)));
     expect(new Set(ids).size).toBe(150);
     expect(sim.stats().throttled).toBe(throttled);
-    return { throttled, pauses, limit: s.sendRateLimit };
+    const info = s.info();
+    return { throttled, pauses, limit: s.sendRateLimit, infoLimit: info.send_rate_limit };
   }
 
   test("against an SMSC limited to 50/s, sending keeps to the first pause step and loses nothing", async () => {
@@ -313,6 +314,8 @@ describe("sending", () => {
     expect(adaptive.throttled).toBeLessThan(fixed.throttled / 4);
     expect(adaptive.pauses.length).toBeLessThan(fixed.pauses.length);
     expect(adaptive.limit).toBeGreaterThan(0);
+    expect(adaptive.infoLimit).toBeCloseTo(adaptive.limit ?? 0, 0);
+    expect(fixed.infoLimit).toBeNull();
   });
 
   test("a request its caller gave up while it waited out a pause is not written", async () => {
