@@ -4,12 +4,21 @@
  * linger. The flush function owns error handling; the batcher only sequences.
  */
 
+/**
+ * The pipeline writers' linger (results, receipts). Without one, a steady moderate rate (submits paced
+ * at 200/s) made every result and receipt a transaction of its own, 1–2 rows each: 3 ms of service and
+ * PostgreSQL CPU per message against 1.5 at full load. 10 ms gathers 3–4 there (service CPU −16 %,
+ * PostgreSQL −22 %); under full load the writers are busy and never linger, and the throughput of
+ * bench:kannel was the same with and without it.
+ */
+export const WRITER_LINGER_MS = 10;
+
 export interface BatcherOptions {
   /** Most items one flush takes. Default 500. */
   maxBatch?: number;
   /** Flushes running at once. Default 1. */
   maxConcurrent?: number;
-  /** Wait before the first flush of an idle batcher, so a burst lands in one batch; ms. Default 0 (next tick). */
+  /** Wait before a flush starts while one more may run, so more items land in it; ms. Default 0 (next tick). */
   lingerMs?: number;
 }
 

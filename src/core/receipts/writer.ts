@@ -20,7 +20,7 @@ import type { InboundPdu } from "../../smpp/net/types.js";
 import type { Pdu } from "../../smpp/pdu.js";
 import { parseReceipt, type Receipt } from "../../smpp/receipt.js";
 import { CommandStatus } from "../../smpp/status.js";
-import { Batcher } from "../dispatch/batcher.js";
+import { Batcher, WRITER_LINGER_MS } from "../dispatch/batcher.js";
 import { withConflictRetry } from "../dispatch/conflict-retry.js";
 import { newId } from "../ids.js";
 import type { UpstreamNames } from "../results/message-events.js";
@@ -39,6 +39,8 @@ export interface ReceiptWriterOptions {
   maxBatch?: number;
   /** Transactions storing receipts at once. Default 2. */
   maxConcurrent?: number;
+  /** Wait before a batch starts while the writer has a transaction free; ms. Default {@link WRITER_LINGER_MS}. */
+  lingerMs?: number;
   /**
    * SMSC ids this process was given and has not committed yet: a receipt naming one waits (bounded,
    * before joining a batch) until it is committed. Absent: receipts are stored as they come.
@@ -89,6 +91,7 @@ export class ReceiptWriter {
     this.batcher = new Batcher((items) => this.flush(items), {
       maxBatch: options.maxBatch ?? 1000,
       maxConcurrent: options.maxConcurrent ?? 2,
+      lingerMs: options.lingerMs ?? WRITER_LINGER_MS,
     });
   }
 

@@ -12,7 +12,7 @@
 import type { Logger } from "pino";
 import type { Database, Executor } from "../../db/client.js";
 import { smscIdKey } from "../../db/smsc-id.js";
-import { Batcher } from "../dispatch/batcher.js";
+import { Batcher, WRITER_LINGER_MS } from "../dispatch/batcher.js";
 import { withConflictRetry } from "../dispatch/conflict-retry.js";
 import type { UnsettledPermit } from "../dispatch/unsettled.js";
 import { appendEvents, type OutboxEvent } from "../events/outbox.js";
@@ -70,7 +70,7 @@ export interface ResultWriterOptions {
   retry?: Partial<RetryPolicy>;
   /** Back-off between tries of a batch the database refused; ms. Default 1000. */
   failureBackoffMs?: number;
-  /** Wait before the first batch of an idle writer, so a burst lands in one batch; ms. Default 0. */
+  /** Wait before a batch starts while the writer has a transaction free; ms. Default {@link WRITER_LINGER_MS}. */
   lingerMs?: number;
   /**
    * SMSC ids not committed yet, which receipts wait for: each message's are settled once its batch is
@@ -114,7 +114,7 @@ export class ResultWriter {
     this.batcher = new Batcher((items) => this.flush(items), {
       maxBatch: options.maxBatch ?? 500,
       maxConcurrent: options.maxConcurrent ?? 4,
-      lingerMs: options.lingerMs ?? 0,
+      lingerMs: options.lingerMs ?? WRITER_LINGER_MS,
     });
   }
 
