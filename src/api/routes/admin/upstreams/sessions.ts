@@ -13,12 +13,15 @@ export const SessionSchema = z
     remote_address: z.string().nullable().openapi({ example: "10.0.0.5:2775" }),
     bound_at: timestamp().nullable(),
     in_flight: z.number().int().openapi({ description: "Requests awaiting a response" }),
-    send_rate_limit: z.number().nullable().openapi({
-      description:
-        "submit_sm per second this session keeps to since the SMSC answered ESME_RTHROTTLED or ESME_RMSGQFUL " +
-        "(85 % of what it accepted, +25 % per second without throttling); null when no such limit applies",
-      example: null,
-    }),
+    send_rate_limit: z
+      .number()
+      .nullable()
+      .openapi({
+        description:
+          "submit_sm per second this session keeps to since the SMSC answered ESME_RTHROTTLED or ESME_RMSGQFUL " +
+          "(85 % of what it accepted, +25 % per second without throttling); null when no such limit applies",
+        example: null,
+      }),
     submitted: z.number().int().openapi({ description: "submit_sm sent on this session" }),
     received: z.number().int().openapi({ description: "deliver_sm received on this session" }),
     last_error: z.string().nullable(),
