@@ -24,7 +24,9 @@
  * sessions, default 2), BENCH_WINDOW (per session, default 100), BENCH_POOL (database connections,
  * default 10), BENCH_LOG_LEVEL (service LOG_LEVEL, default warn). Every wait is bounded
  * (BENCH_PHASE_TIMEOUT_S, default 600 per run). BENCH_PROFILE_DIR, when set, writes a V8 CPU profile of
- * the service there (`--cpu-prof`) to see where its time goes. Last line: one JSON summary.
+ * the service there (`--cpu-prof`) to see where its time goes. The service runs with the production
+ * node flags (src/ops/heap-policy.ts); BENCH_SERVICE_NODE_ARGS adds more (space-separated, e.g. V8 heap
+ * sizes to compare). Last line: one JSON summary.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";

@@ -61,7 +61,7 @@ export class AdaptiveRate {
   }
 
   /** Requests accepted over about the last second. */
-  acceptedPerSecond(): number {
+  private acceptedPerSecond(): number {
     const now = this.now();
     this.roll(now);
     const share = Math.max(0, 1 - (now - this.windowStart) / 1000);

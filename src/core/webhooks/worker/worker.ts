@@ -394,9 +394,9 @@ export class WebhookWorker {
         // Nothing due anywhere: refills need not claim again until something may have become due.
         if (rows.length === 0 && [...gateRooms.values()].every((n) => n > 0)) this.mayBeDue = false;
         this.noteDrained(rows, room, gateRooms);
-        for (const row of rows) this.gates.add(gateOf(row.endpoint_id, row.url), { row, sendBy });
+        const keys = this.enqueue(rows, sendBy);
         const added = performance.now();
-        for (const key of new Set(rows.map((row) => gateOf(row.endpoint_id, row.url)))) {
+        for (const key of keys) {
           const gate = this.gates.get(key);
           if (gate !== undefined) gate.refillAt = this.refillPoint(key, added);
         }
@@ -443,9 +443,20 @@ export class WebhookWorker {
 
   /** Handed-over rows, committed: queued like claimed ones. */
   private take(rows: readonly DeliveryToSend[], sendBy: number): void {
-    for (const row of rows) this.gates.add(gateOf(row.endpoint_id, row.url), { row, sendBy });
+    this.enqueue(rows, sendBy);
     this.applyRefills();
     this.pump();
+  }
+
+  /** Queues rows (claimed or handed over) in their gates; returns the gates they went to. */
+  private enqueue(rows: readonly DeliveryToSend[], sendBy: number): Set<string> {
+    const keys = new Set<string>();
+    for (const row of rows) {
+      const key = gateOf(row.endpoint_id, row.url);
+      keys.add(key);
+      this.gates.add(key, { row, sendBy });
+    }
+    return keys;
   }
 
   /**
