@@ -146,6 +146,12 @@ export class Dispatcher implements MessageSink {
   private running = false;
   private stopping = false;
   private polling = false;
+  /**
+   * The database probably holds more due work than the last poll could take (it claimed a full batch,
+   * found no free slot, or messages were given back): the next freed slots poll at once instead of
+   * waiting for the timer, which would cap a backlog at `concurrency` messages per poll interval.
+   */
+  private moreDue = false;
   private pollTimer: NodeJS.Timeout | undefined;
   private renewTimer: NodeJS.Timeout | undefined;
   private idleWaiters: Array<() => void> = [];
@@ -230,7 +236,11 @@ export class Dispatcher implements MessageSink {
     }
     if (taken.length < items.length) {
       const rest = items.slice(taken.length).map((i) => i.message.id);
-      void this.giveBack(rest);
+      // Due once released: claimed as soon as slots free, not at the next tick.
+      void this.giveBack(rest).then(() => {
+        this.moreDue = true;
+        this.pollIfRoom();
+      });
     }
     this.pump();
   }
@@ -265,10 +275,14 @@ export class Dispatcher implements MessageSink {
     // the timer into back-to-back polls).
     if (!this.running || this.polling) return 0;
     // In-memory work first: the poller only fills the slots the hand-over leaves free.
-    const free = this.concurrency - this.active - (this.queue.length - this.queueHead);
-    if (free <= 0) return 0;
+    const free = this.freeSlots();
+    if (free <= 0) {
+      this.moreDue = true;
+      return 0;
+    }
     const limit = Math.min(free, this.pollBatch);
     this.polling = true;
+    this.moreDue = false;
     this.active += limit; // reserved while the claim runs, so the hand-over cannot overbook
     let claimed: MessageRow[] = [];
     try {
@@ -291,8 +305,16 @@ export class Dispatcher implements MessageSink {
       this.polling = false;
     }
     // A full batch: more is probably due, so the next poll does not wait for the timer.
-    if (this.running && claimed.length === limit) setImmediate(() => void this.poll());
+    if (claimed.length === limit) {
+      this.moreDue = true;
+      if (this.running) setImmediate(() => void this.poll());
+    }
     return claimed.length;
+  }
+
+  /** Slots neither taken nor promised to handed-over messages waiting here. */
+  private freeSlots(): number {
+    return this.concurrency - this.active - (this.queue.length - this.queueHead);
   }
 
   // ---- the hand-over ------------------------------------------------------------------------------
@@ -414,6 +436,12 @@ export class Dispatcher implements MessageSink {
       for (const wake of waiters) wake();
     }
     this.pump();
+    this.pollIfRoom();
+  }
+
+  /** Polls now when more is due and a quarter batch is free (a slot or two would cost a claim each). */
+  private pollIfRoom(): void {
+    if (this.moreDue && this.freeSlots() >= Math.min(this.pollBatch, this.concurrency) / 4) void this.poll();
   }
 
   private whenIdle(timeoutMs: number): Promise<void> {
