@@ -129,13 +129,29 @@ interface Taker {
   indexes: number[];
 }
 
+/** The webhook endpoints of some accounts, read for {@link appendEvents}. */
+export interface AccountEndpoints {
+  /** Enabled endpoints per account, in id order. */
+  enabled: Map<string, EndpointRow[]>;
+  /** Each account's oldest endpoint, enabled or not: it signs status_callback deliveries. */
+  oldest: Map<string, EndpointRow>;
+  /** The accounts read. */
+  accounts: Set<string>;
+}
+
 /**
- * Writes the events and their deliveries with `tx` (pass the transaction of the change). Returns the
- * new event ids, in the order given; ids are time-ordered, so that is also their order in the table.
+ * Reads the endpoints {@link appendEvents} fans out to. A writer that knows its accounts before its
+ * events (the result writer) sends this beside its other statements rather than after them: one round
+ * trip less in a transaction whose length bounds the upstream's throughput.
  */
-export async function appendEvents(tx: Executor, events: readonly OutboxEvent[]): Promise<string[]> {
-  if (events.length === 0) return [];
-  const accounts = [...new Set(events.map((e) => e.accountId))];
+export async function readAccountEndpoints(
+  tx: Executor,
+  accountIds: Iterable<string>,
+): Promise<AccountEndpoints> {
+  const accounts = new Set(accountIds);
+  const enabled = new Map<string, EndpointRow[]>();
+  const oldest = new Map<string, EndpointRow>();
+  if (accounts.size === 0) return { enabled, oldest, accounts };
   // Disabled endpoints too, in id order: a status_callback delivery is signed with the account's
   // oldest endpoint's secret whether enabled or not, as the claim's `signers` does.
   const endpoints = await queryRows<EndpointRow>(
@@ -143,18 +159,36 @@ export async function appendEvents(tx: Executor, events: readonly OutboxEvent[])
     sql`SELECT id, account_id, url, events, enabled, secret_enc,
                CASE WHEN previous_secret_expires_at > now() THEN previous_secret_enc END AS previous_secret_enc
         FROM webhook_endpoints
-        WHERE account_id = ANY(${sql.param(accounts)}::text[])
+        WHERE account_id = ANY(${sql.param([...accounts])}::text[])
         ORDER BY account_id, id`,
   );
-  const byAccount = new Map<string, EndpointRow[]>();
-  const oldest = new Map<string, EndpointRow>();
   for (const endpoint of endpoints) {
     if (!oldest.has(endpoint.account_id)) oldest.set(endpoint.account_id, endpoint);
     if (!endpoint.enabled) continue;
-    const list = byAccount.get(endpoint.account_id);
-    if (list === undefined) byAccount.set(endpoint.account_id, [endpoint]);
+    const list = enabled.get(endpoint.account_id);
+    if (list === undefined) enabled.set(endpoint.account_id, [endpoint]);
     else list.push(endpoint);
   }
+  return { enabled, oldest, accounts };
+}
+
+/**
+ * Writes the events and their deliveries with `tx` (pass the transaction of the change). Returns the
+ * new event ids, in the order given; ids are time-ordered, so that is also their order in the table.
+ * `endpoints`, when given, must have been read in the same transaction for every account of `events`.
+ */
+export async function appendEvents(
+  tx: Executor,
+  events: readonly OutboxEvent[],
+  endpoints?: AccountEndpoints,
+): Promise<string[]> {
+  if (events.length === 0) return [];
+  const read = endpoints ?? (await readAccountEndpoints(tx, accountsOf(events)));
+  for (const event of events) {
+    if (!read.accounts.has(event.accountId))
+      throw new Error(`appendEvents: endpoints of account ${event.accountId} were not read`);
+  }
+  const { enabled: byAccount, oldest } = read;
 
   const eventIds: string[] = [];
   const eventTypes: string[] = [];
@@ -267,6 +301,10 @@ export async function appendEvents(tx: Executor, events: readonly OutboxEvent[])
     taker.reservation.offer(rows, xid);
   }
   return eventIds;
+}
+
+function accountsOf(events: readonly OutboxEvent[]): string[] {
+  return events.map((e) => e.accountId);
 }
 
 /** Asks this database's hand-offs in turn which deliveries each takes; each is given what is left. */

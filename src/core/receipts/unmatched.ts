@@ -2,7 +2,7 @@
  * Receipts that arrived before their part's SMSC id was stored wait in `receipts` with no message. Two
  * paths match them:
  * - the result writer, in the same transaction that stores new part ids, looks for receipts waiting on
- *   exactly those ids ({@link matchWaitingReceipts});
+ *   exactly those ids ({@link findWaitingReceipts}, {@link applyWaitingReceipts});
  * - a sweeper ({@link UnmatchedSweeper}) retries recent unmatched receipts now and then, for the race in
  *   which both transactions ran at once and neither saw the other's row.
  */
@@ -34,13 +34,23 @@ interface WaitingReceipt extends Record<string, unknown> {
   err: string | null;
 }
 
-/** Matches receipts waiting for these new part ids, applies them; returns the messages that changed. */
-export async function matchWaitingReceipts(
+/** A waiting receipt and the part it names. */
+export interface PlacedReceipt {
+  receipt: WaitingReceipt;
+  messageId: string;
+  index: number;
+}
+
+/**
+ * Finds (and locks) the receipts waiting for these new part ids. It needs no other statement's result,
+ * so the result writer sends it beside its part and message updates, and applies what it found with
+ * {@link applyWaitingReceipts} after its own events.
+ */
+export async function findWaitingReceipts(
   tx: Executor,
   parts: readonly NewPartId[],
   upstreams: UpstreamDirectory,
-  names: UpstreamNames,
-): Promise<MessageRow[]> {
+): Promise<PlacedReceipt[]> {
   if (parts.length === 0) return [];
   const byKey = new Map<string, NewPartId>();
   for (const part of parts) {
@@ -62,10 +72,18 @@ export async function matchWaitingReceipts(
         ORDER BY r.received_at, r.id
         FOR UPDATE OF r SKIP LOCKED`,
   );
-  const placed = waiting.flatMap((r) => {
+  return waiting.flatMap((r) => {
     const part = byKey.get(`${r.upstream_id}\u0000${r.smsc_id_key}`);
     return part === undefined ? [] : [{ receipt: r, messageId: part.messageId, index: part.index }];
   });
+}
+
+/** Matches the receipts {@link findWaitingReceipts} found to their parts; returns the messages that changed. */
+export function applyWaitingReceipts(
+  tx: Executor,
+  placed: readonly PlacedReceipt[],
+  names: UpstreamNames,
+): Promise<MessageRow[]> {
   return markAndApply(tx, placed, names);
 }
 
@@ -155,7 +173,7 @@ export class UnmatchedSweeper {
 
 async function markAndApply(
   tx: Executor,
-  placed: ReadonlyArray<{ receipt: WaitingReceipt; messageId: string; index: number }>,
+  placed: readonly PlacedReceipt[],
   names: UpstreamNames,
 ): Promise<MessageRow[]> {
   if (placed.length === 0) return [];

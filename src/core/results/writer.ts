@@ -15,10 +15,10 @@ import { smscIdKey } from "../../db/smsc-id.js";
 import { Batcher, WRITER_LINGER_MS } from "../dispatch/batcher.js";
 import { withConflictRetry } from "../dispatch/conflict-retry.js";
 import type { UnsettledPermit } from "../dispatch/unsettled.js";
-import { appendEvents, type OutboxEvent } from "../events/outbox.js";
+import { appendEvents, type OutboxEvent, readAccountEndpoints } from "../events/outbox.js";
 import type { MessagePartRow, MessageRow } from "../messages/sink.js";
 import { rollUpAndRecord } from "../receipts/apply.js";
-import { matchWaitingReceipts, type NewPartId } from "../receipts/unmatched.js";
+import { applyWaitingReceipts, findWaitingReceipts, type NewPartId } from "../receipts/unmatched.js";
 import type { UpstreamDirectory } from "../receipts/writer.js";
 import type { PlannedPart } from "../submit/build.js";
 import { eventTypeOf, messageEvent, type UpstreamNames } from "./message-events.js";
@@ -195,9 +195,19 @@ export class ResultWriter {
       messageWrites.push(messageWrite(item));
     }
 
-    const partRows = await writeParts(tx, partWrites, replaceIds);
-    await dropExtraParts(tx, totals);
-    const messageRows = await writeMessages(tx, messageWrites, this.policy);
+    // Sent together (pipelined on the transaction's connection, run by the server in this order): none
+    // needs another's result, and every round trip here lengthens the cycle that frees the upstream's
+    // unsettled permits, which bounds its throughput (permits per cycle).
+    const [partRows, , messageRows, endpoints, waiting] = await Promise.all([
+      writeParts(tx, partWrites, replaceIds),
+      dropExtraParts(tx, totals),
+      writeMessages(tx, messageWrites, this.policy),
+      readAccountEndpoints(
+        tx,
+        items.map((item) => item.message.accountId),
+      ),
+      findWaitingReceipts(tx, newIds, this.upstreams),
+    ]);
 
     const written = new Map(messageRows.map((m) => [m.id, m]));
     const partsNow = currentParts(items, partRows);
@@ -212,8 +222,8 @@ export class ResultWriter {
       if (row.status === "sent" && item.parts.some((p) => p.smscMessageId !== null)) rollUp.push(row.id);
     }
     // message.sent is recorded before any message.delivered the waiting receipts below may cause.
-    await appendEvents(tx, events);
-    const receipted = await matchWaitingReceipts(tx, newIds, this.upstreams, this.names);
+    await appendEvents(tx, events, endpoints);
+    const receipted = await applyWaitingReceipts(tx, waiting, this.names);
     const settled = await rollUpAndRecord(tx, rollUp, this.names);
     for (const row of [...receipted, ...settled]) written.set(row.id, row);
     return written;
