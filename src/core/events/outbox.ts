@@ -193,7 +193,9 @@ export async function appendEvents(
   const eventIds: string[] = [];
   const eventTypes: string[] = [];
   const eventAccounts: string[] = [];
-  const payloads: string[] = [];
+  // The events travel as one JSON document: their payloads as text[] elements cost an escaping pass
+  // each (postgres-js arrayEscape was 3.6 % of the service's JavaScript CPU in bench:kannel).
+  const eventDocs: Array<{ id: string; account_id: string; type: string; payload: unknown }> = [];
   const deliveryIds: string[] = [];
   const deliveryEvents: number[] = [];
   const deliverySigners: Array<EndpointRow | undefined> = [];
@@ -203,7 +205,7 @@ export async function appendEvents(
     eventIds.push(id);
     eventTypes.push(event.type);
     eventAccounts.push(event.accountId);
-    payloads.push(JSON.stringify(event.data));
+    eventDocs.push({ id, account_id: event.accountId, type: event.type, payload: event.data });
     for (const endpoint of byAccount.get(event.accountId) ?? []) {
       // `events` null means every type.
       if (endpoint.events !== null && !endpoint.events.includes(event.type)) continue;
@@ -241,10 +243,9 @@ export async function appendEvents(
       tx,
       sql`WITH new_events AS (
         INSERT INTO events (id, account_id, type, payload)
-        SELECT e.id, e.account_id, e.type, e.payload::jsonb
-        FROM unnest(${sql.param(eventIds)}::text[], ${sql.param(eventAccounts)}::text[],
-                    ${sql.param(eventTypes)}::text[], ${sql.param(payloads)}::text[])
-          AS e(id, account_id, type, payload)
+        SELECT e.id, e.account_id, e.type, e.payload
+        FROM jsonb_to_recordset(${JSON.stringify(eventDocs)}::jsonb)
+          AS e(id text, account_id text, type text, payload jsonb)
         RETURNING id, created_at, payload
       ), new_deliveries AS (
         -- A handed-over row is leased as a claim leaves it: next_attempt_at is the lease's end, so no
