@@ -18,6 +18,7 @@ import { registerSecuritySchemes } from "./openapi.js";
 import { fieldErrors, problemResponse } from "./problem.js";
 import { requestBody } from "./request-body.js";
 import { registerRoutes } from "./route-list.js";
+import { illFormedStrings } from "./well-formed.js";
 
 /** Largest request body accepted (2 MiB); more is a 413 before anything parses it. */
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -75,9 +76,23 @@ export function createApp(deps: AppDeps): App {
   return app;
 }
 
-/** Zod failures of any request part become one 422 listing every failed field. */
-function validationHook(result: { target: string; success: boolean; error?: ZodError }): void {
-  if (result.success || result.error === undefined) return;
+/**
+ * Zod failures of any request part become one 422 listing every failed field; so do strings of a valid
+ * JSON body that are not valid Unicode (lone surrogates), which no schema of ours could accept.
+ */
+function validationHook(result: {
+  target: string;
+  success: boolean;
+  data?: unknown;
+  error?: ZodError;
+}): void {
+  if (result.success) {
+    const errors = result.target === "json" ? illFormedStrings(result.data) : [];
+    if (errors.length > 0)
+      throw new ApiError("VALIDATION_FAILED", "The request body is invalid.", { errors });
+    return;
+  }
+  if (result.error === undefined) return;
   throw new ApiError("VALIDATION_FAILED", `The ${describeTarget(result.target)} is invalid.`, {
     errors: fieldErrors(result.error),
   });

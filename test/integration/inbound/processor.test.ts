@@ -81,6 +81,24 @@ describe("single inbound SMS", () => {
     expect(row).toMatchObject({ text: "Ciao 😀👍🏽 東京", encoding: "ucs2", dataCoding: 8, segments: 1 });
   });
 
+  test("UCS-2 with a lone surrogate: stored with U+FFFD in its place, event and all", async () => {
+    const from = sender();
+    const [body] = buildMo({ from, to: OWNED_NUMBER, text: "x" }, 1);
+    if (body === undefined) throw new Error("no body");
+    // "A", a high surrogate with no low one after it, "B": no valid Unicode, which PostgreSQL's jsonb
+    // refuses; it must not fail the transaction (the SMSC would redeliver it forever).
+    rig.sim.injectDeliverSm([
+      { ...body, data_coding: 8, short_message: Buffer.from([0x00, 0x41, 0xd8, 0x3d, 0x00, 0x42]) },
+    ]);
+    const [row] = await messageFrom(from);
+    expect(row).toMatchObject({ text: "A\ufffdB", encoding: "ucs2" });
+    const [event] = await rig.database.db
+      .select()
+      .from(events)
+      .where(and(eq(events.type, "inbound.received"), sql`${events.payload}->>'from' = ${from}`));
+    expect((event?.payload as { text?: string } | undefined)?.text).toBe("A\ufffdB");
+  });
+
   test("Latin-1", async () => {
     const from = sender();
     rig.sim.injectMo({

@@ -241,6 +241,26 @@ describe("POST /v1/messages validation (422 problem+json naming each field)", ()
     expect((await problemOf(latin)).errors?.[0]?.message).toContain('"€" (U+20AC) at position 8');
   });
 
+  it("refuses a lone UTF-16 surrogate (valid JSON, no Unicode) with 422, not a failed commit", async () => {
+    const before = await storedCount(acme.accountId);
+    // Written by hand: JSON.stringify would escape it the same way, but the point is the escape.
+    const body = '{"to": "+447700900123", "text": "Hi \\ud83d!", "client_reference": "ok \\ud83d\\ude00"}';
+    const response = await acme.call("POST", "/v1/messages", {
+      body,
+      headers: { "Content-Type": "application/json" },
+    });
+    expect(response.status).toBe(422);
+    expect((await problemOf(response)).errors).toEqual([
+      { path: "text", message: "Lone UTF-16 surrogate U+D83D at position 3 is not a Unicode character" },
+    ]);
+    const batch = await acme.call("POST", "/v1/messages/batch", {
+      json: { messages: [{ ...valid }, { ...valid, client_reference: "x\udc00" }] },
+    });
+    expect(batch.status).toBe(422);
+    expect(await errorPaths(batch)).toEqual(["messages.1.client_reference"]);
+    expect(await storedCount(acme.accountId)).toBe(before);
+  });
+
   it("answers 400 for malformed JSON and 415 for a body that is not JSON", async () => {
     const malformed = await acme.call("POST", "/v1/messages", {
       body: '{"to": "+447700900123",',
