@@ -18,7 +18,7 @@ import { registerSecuritySchemes } from "./openapi.js";
 import { fieldErrors, problemResponse } from "./problem.js";
 import { requestBody } from "./request-body.js";
 import { registerRoutes } from "./route-list.js";
-import { illFormedStrings } from "./well-formed.js";
+import { unstorableStrings } from "./storable-text.js";
 
 /** Largest request body accepted (2 MiB); more is a 413 before anything parses it. */
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
@@ -78,7 +78,7 @@ export function createApp(deps: AppDeps): App {
 
 /**
  * Zod failures of any request part become one 422 listing every failed field; so do strings of a valid
- * JSON body that are not valid Unicode (lone surrogates), which no schema of ours could accept.
+ * JSON body that nothing of ours can store (lone surrogates, NUL; see storable-text.ts).
  */
 function validationHook(result: {
   target: string;
@@ -87,7 +87,7 @@ function validationHook(result: {
   error?: ZodError;
 }): void {
   if (result.success) {
-    const errors = result.target === "json" ? illFormedStrings(result.data) : [];
+    const errors = result.target === "json" ? unstorableStrings(result.data) : [];
     if (errors.length > 0)
       throw new ApiError("VALIDATION_FAILED", "The request body is invalid.", { errors });
     return;

@@ -99,6 +99,15 @@ describe("single inbound SMS", () => {
     expect((event?.payload as { text?: string } | undefined)?.text).toBe("A\ufffdB");
   });
 
+  test("a NUL character (Latin-1 0x00) is stored as U+FFFD: PostgreSQL text cannot hold it", async () => {
+    const from = sender();
+    const [body] = buildMo({ from, to: OWNED_NUMBER, text: "x" }, 1);
+    if (body === undefined) throw new Error("no body");
+    rig.sim.injectDeliverSm([{ ...body, data_coding: 3, short_message: Buffer.from([0x41, 0x00, 0x42]) }]);
+    const [row] = await messageFrom(from);
+    expect(row).toMatchObject({ text: "A\ufffdB", encoding: "latin1" });
+  });
+
   test("Latin-1", async () => {
     const from = sender();
     rig.sim.injectMo({

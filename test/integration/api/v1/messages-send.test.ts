@@ -241,7 +241,7 @@ describe("POST /v1/messages validation (422 problem+json naming each field)", ()
     expect((await problemOf(latin)).errors?.[0]?.message).toContain('"€" (U+20AC) at position 8');
   });
 
-  it("refuses a lone UTF-16 surrogate (valid JSON, no Unicode) with 422, not a failed commit", async () => {
+  it("refuses a lone UTF-16 surrogate or NUL (valid JSON, not storable) with 422, not a failed commit", async () => {
     const before = await storedCount(acme.accountId);
     // Written by hand: JSON.stringify would escape it the same way, but the point is the escape.
     const body = '{"to": "+447700900123", "text": "Hi \\ud83d!", "client_reference": "ok \\ud83d\\ude00"}';
@@ -258,6 +258,11 @@ describe("POST /v1/messages validation (422 problem+json naming each field)", ()
     });
     expect(batch.status).toBe(422);
     expect(await errorPaths(batch)).toEqual(["messages.1.client_reference"]);
+    const nul = await acme.send({ ...valid, text: "a\u0000b" });
+    expect(nul.status).toBe(422);
+    expect((await problemOf(nul)).errors).toEqual([
+      { path: "text", message: "NUL (U+0000) at position 1 cannot be stored" },
+    ]);
     expect(await storedCount(acme.accountId)).toBe(before);
   });
 
