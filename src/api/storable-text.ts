@@ -7,6 +7,7 @@ import type { FieldError } from "./errors.js";
  * - NUL (`"\u0000"`): PostgreSQL's text and jsonb refuse it.
  * Both used to fail the whole group commit of the request with a 503 that no retry could fix.
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is one of the characters looked for
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /** Every string in `value` (a parsed JSON body) holding such a character, as 422 field errors. */
