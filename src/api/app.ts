@@ -77,8 +77,9 @@ export function createApp(deps: AppDeps): App {
 }
 
 /**
- * Zod failures of any request part become one 422 listing every failed field; so do strings of a valid
- * JSON body that nothing of ours can store (lone surrogates, NUL; see storable-text.ts).
+ * Zod failures of any request part become one 422 listing every failed field; so do strings nothing of
+ * ours can store (lone surrogates, NUL; see storable-text.ts), which a JSON escape or a percent-encoded
+ * path or query can carry past any schema and which PostgreSQL refuses (a 503 or 500 before).
  */
 function validationHook(result: {
   target: string;
@@ -87,9 +88,10 @@ function validationHook(result: {
   error?: ZodError;
 }): void {
   if (result.success) {
-    const errors = result.target === "json" ? unstorableStrings(result.data) : [];
-    if (errors.length > 0)
-      throw new ApiError("VALIDATION_FAILED", "The request body is invalid.", { errors });
+    const errors = unstorableStrings(result.data);
+    if (errors.length > 0) {
+      throw new ApiError("VALIDATION_FAILED", `The ${describeTarget(result.target)} is invalid.`, { errors });
+    }
     return;
   }
   if (result.error === undefined) return;

@@ -18,7 +18,7 @@ export function unstorableStrings(value: unknown, path: readonly (string | numbe
     const position = [...value.slice(0, found.index)].length;
     const unit = (found[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0");
     const what = unit === "0000" ? "NUL (U+0000)" : `Lone UTF-16 surrogate U+${unit}`;
-    const why = unit === "0000" ? "cannot be stored" : "is not a Unicode character";
+    const why = unit === "0000" ? "is not allowed" : "is not a Unicode character";
     return [{ path: path.join("."), message: `${what} at position ${position} ${why}` }];
   }
   if (Array.isArray(value)) return value.flatMap((item, i) => unstorableStrings(item, [...path, i]));

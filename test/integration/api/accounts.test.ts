@@ -67,6 +67,21 @@ describe("POST /admin/accounts", () => {
     }
   });
 
+  it("refuses NUL and lone surrogates in body, path and query alike (422, not a database error)", async () => {
+    const cases: Array<[string, string, unknown, string]> = [
+      ["POST", "/admin/accounts", { name: "A\u0000" }, "name"],
+      ["POST", "/admin/accounts", { name: "A\ud800" }, "name"],
+      ["GET", "/admin/accounts/acc_%00", undefined, "id"],
+      ["PATCH", "/admin/accounts/acc_%00", { name: "B" }, "id"],
+      ["GET", "/admin/accounts?cursor=%00", undefined, "cursor"],
+    ];
+    for (const [method, path, json, field] of cases) {
+      const response = await api.call(method, path, json === undefined ? {} : { json });
+      expect(response.status, `${method} ${path}`).toBe(422);
+      expect(await errorPaths(response), `${method} ${path}`).toEqual([field]);
+    }
+  });
+
   it("rejects a JSON body that is not an object (422)", async () => {
     for (const body of [[], "Acme", null, 42]) {
       const response = await api.call("POST", "/admin/accounts", { json: body });

@@ -20,7 +20,7 @@ describe("unstorableStrings", () => {
         path: "messages.1.client_reference",
         message: "Lone UTF-16 surrogate U+DC00 at position 0 is not a Unicode character",
       },
-      { path: "messages.2.from", message: "NUL (U+0000) at position 2 cannot be stored" },
+      { path: "messages.2.from", message: "NUL (U+0000) at position 2 is not allowed" },
     ]);
   });
 

@@ -258,10 +258,19 @@ describe("POST /v1/messages validation (422 problem+json naming each field)", ()
     });
     expect(batch.status).toBe(422);
     expect(await errorPaths(batch)).toEqual(["messages.1.client_reference"]);
+    for (const [method, path] of [
+      ["GET", "/v1/messages/msg_%00"],
+      ["DELETE", "/v1/messages/msg_%00"],
+      ["GET", "/v1/messages?client_reference=%00"],
+      ["GET", "/v1/inbound/inb_%00"],
+    ] as const) {
+      const response = await acme.call(method, path);
+      expect(response.status, `${method} ${path}`).toBe(422);
+    }
     const nul = await acme.send({ ...valid, text: "a\u0000b" });
     expect(nul.status).toBe(422);
     expect((await problemOf(nul)).errors).toEqual([
-      { path: "text", message: "NUL (U+0000) at position 1 cannot be stored" },
+      { path: "text", message: "NUL (U+0000) at position 1 is not allowed" },
     ]);
     expect(await storedCount(acme.accountId)).toBe(before);
   });
