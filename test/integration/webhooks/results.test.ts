@@ -136,6 +136,24 @@ describe("batched attempt results", () => {
     expect(await state(ids)).toEqual(first);
   });
 
+  it("stores a receiver's answer holding NUL with U+FFFD in its place: PostgreSQL text cannot hold NUL", async () => {
+    const customer = await h.customer();
+    await h.endpoint(customer.key, "http://127.0.0.1:9/hook");
+    await h.emit([{ accountId: customer.accountId, type: "message.sent", data: messageData(7) }]);
+    const [row] = await claimAll(10);
+    if (row === undefined) throw new Error("claim");
+    // A binary (or compressed) answer: the whole batch of outcomes must not fail over it.
+    await writeAttemptResults(h.database.db, OWNER, [
+      outcome(row, { responseBody: "\u001f\u008b\u0000\u0000ok", error: null }),
+    ]);
+    const [attempt] = await queryRows<{ response_body: string }>(
+      h.database.db,
+      sql`SELECT response_body FROM webhook_attempts WHERE delivery_id = ${row.id}`,
+    );
+    expect(attempt?.response_body).toBe("\u001f\u008b\ufffd\ufffdok");
+    expect((await state([row.id])).deliveries[0]?.status).toBe("succeeded");
+  });
+
   it("records an outcome written late, after its delivery was claimed again, without applying it", async () => {
     const customer = await h.customer();
     await h.endpoint(customer.key, "http://127.0.0.1:9/other");
