@@ -6,6 +6,7 @@
  */
 
 import type { Encoding } from "../../db/schema.js";
+import { storableText } from "../../db/storable-text.js";
 import { type DecodedText, toHex } from "../../smpp/text/index.js";
 
 /** Decoded text in the stored form; `raw` are the octets it came from (for the hex fallback). */
@@ -14,23 +15,12 @@ export function storedText(decoded: DecodedText, raw: Uint8Array): { text: strin
     case "gsm7":
     case "ucs2":
     case "binary":
-      return { text: cleanText(decoded.text), encoding: decoded.encoding };
+      return { text: storableText(decoded.text), encoding: decoded.encoding };
     case "latin1":
     case "ascii":
       // ASCII is Latin-1's first half; the octets were read as Latin-1 either way.
-      return { text: cleanText(decoded.text), encoding: "latin1" };
+      return { text: storableText(decoded.text), encoding: "latin1" };
     default:
       return { text: toHex(raw), encoding: "binary" };
   }
-}
-
-/**
- * PostgreSQL text and jsonb cannot hold U+0000. Some SMSCs pad with NULs, so trailing ones are padding
- * and dropped; one inside the text becomes U+FFFD, visible rather than silently removed.
- */
-export function cleanText(text: string): string {
-  if (!text.includes("\u0000")) return text;
-  let end = text.length;
-  while (end > 0 && text.charCodeAt(end - 1) === 0) end--;
-  return text.slice(0, end).replaceAll("\u0000", "\uFFFD");
 }

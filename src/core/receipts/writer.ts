@@ -15,6 +15,7 @@ import { sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import { type Database, type Executor, queryRows } from "../../db/client.js";
 import { smscIdKey } from "../../db/smsc-id.js";
+import { storableText } from "../../db/storable-text.js";
 import { encodePdu } from "../../smpp/codec.js";
 import type { InboundPdu } from "../../smpp/net/types.js";
 import type { Pdu } from "../../smpp/pdu.js";
@@ -104,9 +105,8 @@ export class ReceiptWriter {
     if (this.closed) return Promise.resolve(CommandStatus.ESME_RX_T_APPN);
     const dcs0 = this.upstreams.get(upstreamId)?.config.dcs0_charset ?? "gsm7";
     // data_sm has no short_message: its text, if any, is in message_payload.
-    const receipt = parseReceipt(
-      pdu.command === "deliver_sm" ? pdu : { ...pdu, short_message: Buffer.alloc(0) },
-      dcs0,
+    const receipt = storableReceipt(
+      parseReceipt(pdu.command === "deliver_sm" ? pdu : { ...pdu, short_message: Buffer.alloc(0) }, dcs0),
     );
     const keys = this.keys(upstreamId, receipt);
     return new Promise<number>((resolve) => {
@@ -242,4 +242,19 @@ export async function findParts(
     out.set(`${row.upstream_id}\u0000${row.smsc_id_key}`, { messageId: row.message_id, index: row.index });
   }
   return out;
+}
+
+/**
+ * The receipt's free-text fields as they can be stored and looked up: an id or err holding NUL (a
+ * Latin-1 or UCS-2 receipt text can) failed the lookup and the insert of its whole batch, and the SMSC
+ * redelivered them all, the same again.
+ */
+function storableReceipt(receipt: Receipt): Receipt {
+  const text = (value: string | null) => (value === null ? null : storableText(value));
+  return {
+    ...receipt,
+    messageId: text(receipt.messageId),
+    textMessageId: text(receipt.textMessageId),
+    err: text(receipt.err),
+  };
 }

@@ -6,6 +6,7 @@
 import { eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { messageParts, receipts } from "../../../src/db/schema.js";
+import { buildMo } from "../../../src/simulator/mo.js";
 import type { InboundPdu } from "../../../src/smpp/net/types.js";
 import { CommandStatus } from "../../../src/smpp/status.js";
 import { type Pipeline, startPipeline, until } from "./pipeline-harness.js";
@@ -29,6 +30,29 @@ afterAll(async () => {
 async function receiptRows(messageId: string) {
   return p.database.db.select().from(receipts).where(eq(receipts.messageId, messageId));
 }
+
+describe("receipts PostgreSQL could not store as written", () => {
+  test("NUL in the id or err of a receipt text is stored as U+FFFD, the receipt kept (unmatched)", async () => {
+    const [mo] = buildMo({ from: "+447700900123", to: "ACME", text: "x" }, 1);
+    if (mo === undefined) throw new Error("no body");
+    const text =
+      "id:nul\u0000id sub:001 dlvrd:001 submit date:2611300000 done date:2611300001 stat:DELIVRD err:0\u00000 text:x";
+    p.sim.injectDeliverSm([
+      { ...mo, esm_class: 0x04, data_coding: 3, short_message: Buffer.from(text, "latin1") },
+    ]);
+    await until(
+      async () => {
+        const rows = await p.database.db
+          .select()
+          .from(receipts)
+          .where(eq(receipts.smscMessageId, "nul\ufffdid"));
+        return rows.length === 1 && rows[0]?.err === "0\ufffd0";
+      },
+      "the receipt stored with U+FFFD for NUL",
+      20_000,
+    );
+  }, 40_000);
+});
 
 describe("receipt matching", () => {
   test("a receipt in hex completes a part whose submit_sm_resp id was decimal", async () => {

@@ -14,6 +14,7 @@
 import { sql } from "drizzle-orm";
 import type { Database, Executor } from "../../../db/client.js";
 import type { DeliveryStatus } from "../../../db/schema.js";
+import { storableText } from "../../../db/storable-text.js";
 import { sqlState } from "../../service-errors.js";
 import { stopWaitingDeliveries } from "../endpoints.js";
 
@@ -66,9 +67,10 @@ function writeOnce(db: Executor, owner: string, results: readonly AttemptResult[
   // Every array goes as text[] and is cast in SQL: postgres-js cannot type an array of numbers mixed
   // with nulls (or only nulls) on its own.
   const codes = results.map((r) => (r.statusCode === null ? null : String(r.statusCode)));
-  const bodies = results.map((r) => storable(r.responseBody));
+  // A receiver's answer is whatever it sent (binary, compressed): NUL must not fail the batch.
+  const bodies = results.map((r) => (r.responseBody === null ? null : storableText(r.responseBody)));
   const durations = results.map((r) => String(r.durationMs));
-  const errors = results.map((r) => storable(r.error));
+  const errors = results.map((r) => (r.error === null ? null : storableText(r.error)));
   return db.execute(
     sql`WITH r AS (
       SELECT * FROM unnest(
@@ -118,12 +120,4 @@ export async function disableGoneEndpoints(db: Database, endpointIds: readonly s
     );
     await stopWaitingDeliveries(tx, endpointIds, `endpoint disabled: ${reason.toLowerCase()}`);
   });
-}
-
-/**
- * A receiver's answer is whatever it sent (binary, compressed): PostgreSQL text cannot hold NUL, and one
- * would fail the whole batch of outcomes, over and over. It is kept visible as U+FFFD.
- */
-function storable(text: string | null): string | null {
-  return text?.includes("\u0000") ? text.replaceAll("\u0000", "\uFFFD") : text;
 }

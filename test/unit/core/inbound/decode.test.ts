@@ -2,7 +2,7 @@
 import { describe, expect, test } from "vitest";
 import { decodeInbound } from "../../../../src/core/inbound/decode.js";
 import { joinSegments } from "../../../../src/core/inbound/join.js";
-import { cleanText } from "../../../../src/core/inbound/text.js";
+import { storableText } from "../../../../src/db/storable-text.js";
 import type { InboundPdu } from "../../../../src/smpp/net/types.js";
 
 function deliver(
@@ -141,7 +141,7 @@ describe("decodeInbound: single SMS", () => {
     expect(decodeInbound(deliver([0x00, 0x61, 0x00, 0x00], { dataCoding: 8 }), "gsm7")).toMatchObject({
       text: "a",
     });
-    expect(cleanText("a\u0000b\u0000")).toBe("a\uFFFDb");
+    expect(storableText("a\u0000b\u0000")).toBe("a\uFFFDb");
   });
 });
 
