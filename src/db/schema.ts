@@ -11,6 +11,7 @@
  */
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   boolean,
   check,
   customType,
@@ -231,7 +232,8 @@ export const messages = pgTable(
     upstreamId: text("upstream_id"),
     errorCode: text("error_code"),
     errorMessage: text("error_message"),
-    errorSmppCommandStatus: integer("error_smpp_command_status"),
+    // command_status is 32 bits unsigned: int4 refused the top half (a broken or vendor status).
+    errorSmppCommandStatus: bigint("error_smpp_command_status", { mode: "number" }),
     errorDlrStat: text("error_dlr_stat"),
     errorDlrErr: text("error_dlr_err"),
     /** Dispatch attempts so far. */
@@ -289,7 +291,7 @@ export const messageParts = pgTable(
     smscMessageId: text("smsc_message_id"),
     /** `smscIdKey(smscMessageId)`: the form receipts are matched on (see db/smsc-id.ts). */
     smscIdKey: text("smsc_id_key"),
-    commandStatus: integer("command_status"),
+    commandStatus: bigint("command_status", { mode: "number" }),
     attempts: integer("attempts").notNull().default(0),
     submittedAt: ts("submitted_at"),
     doneAt: ts("done_at"),

@@ -53,7 +53,7 @@ export async function writeParts(
                     ${sql.param(parts.map((p) => p.upstreamId))}::text[],
                     ${sql.param(parts.map((p) => p.smscMessageId))}::text[],
                     ${sql.param(parts.map((p) => p.smscIdKey))}::text[],
-                    ${sql.param(parts.map((p) => p.commandStatus))}::int[])
+                    ${sql.param(parts.map((p) => p.commandStatus))}::bigint[])
           AS v(message_id, idx, text, short_message, esm_class, data_coding, status, upstream_id,
                smsc_message_id, smsc_id_key, command_status)
         ORDER BY v.message_id, v.idx
@@ -146,7 +146,7 @@ export async function writeMessages(
                                ${sql.param(writes.map((w) => w.kind))}::text[],
                                ${sql.param(writes.map((w) => w.errorCode))}::text[],
                                ${sql.param(writes.map((w) => w.errorMessage))}::text[],
-                               ${sql.param(writes.map((w) => w.smppStatus))}::int[],
+                               ${sql.param(writes.map((w) => w.smppStatus))}::bigint[],
                                ${sql.param(writes.map((w) => w.upstreamId))}::text[],
                                ${sql.param(writes.map((w) => (w.refund ? 1 : 0)))}::int[])
             AS v(id, kind, error_code, error_message, smpp_status, upstream_id, refund)

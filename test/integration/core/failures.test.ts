@@ -7,7 +7,7 @@ import { asc, eq } from "drizzle-orm";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import type { MessageJson } from "../../../src/core/messages/serialize.js";
 import { createRoute } from "../../../src/core/routes.js";
-import { events } from "../../../src/db/schema.js";
+import { events, messageParts } from "../../../src/db/schema.js";
 import { CommandStatus } from "../../../src/smpp/status.js";
 import { type Pipeline, startPipeline, until } from "./pipeline-harness.js";
 
@@ -73,6 +73,19 @@ describe("failures", () => {
       expect(records.some((r) => r.text === m.text && r.status === 0)).toBe(true);
     }
   }, 120_000);
+
+  test("a command_status above 2^31 (vendor or broken SMSC) is stored as given, not a failed result batch", async () => {
+    p.sim.setFaults({ submitErrorFraction: 1, submitErrorStatus: 0xfffffff0 });
+    const accepted = await p.send({ text: "odd status" });
+    // A status SMPP does not define is retried like a transient one, until the attempts run out.
+    const done = await p.waitFor(accepted.id, ["failed"], 20_000);
+    expect(done.error).toMatchObject({ code: "RETRIES_EXHAUSTED", smpp_command_status: 0xfffffff0 });
+    const [part] = await p.database.db
+      .select()
+      .from(messageParts)
+      .where(eq(messageParts.messageId, accepted.id));
+    expect(part?.commandStatus).toBe(0xfffffff0);
+  }, 60_000);
 
   test("transient errors are retried with back-off and end RETRIES_EXHAUSTED after the last attempt", async () => {
     p.sim.setFaults({ submitErrorFraction: 1, submitErrorStatus: CommandStatus.ESME_RSYSERR });
