@@ -20,6 +20,7 @@ import type { MessagePartRow, MessageRow } from "../messages/sink.js";
 import { rollUpAndRecord } from "../receipts/apply.js";
 import { applyWaitingReceipts, findWaitingReceipts, type NewPartId } from "../receipts/unmatched.js";
 import type { UpstreamDirectory } from "../receipts/writer.js";
+import { sqlState } from "../service-errors.js";
 import type { PlannedPart } from "../submit/build.js";
 import { eventTypeOf, messageEvent, type UpstreamNames } from "./message-events.js";
 import type { MessageDecision, PartResult } from "./outcome.js";
@@ -148,6 +149,7 @@ export class ResultWriter {
         this.onWritten(items.map((result) => ({ result, row: rows.get(result.message.id) })));
         return;
       } catch (error) {
+        if (refusesItsData(error)) return this.isolate(items, error);
         this.settle(items);
         this.counters.failures++;
         this.options.logger?.error({ err: error, messages: items.length, attempt }, "writing results failed");
@@ -160,6 +162,29 @@ export class ResultWriter {
         await sleep(Math.min(30_000, (this.options.failureBackoffMs ?? 1000) * attempt));
       }
     }
+  }
+
+  /**
+   * The database refused what the batch holds, not its turn: tried whole again it fails the same way
+   * for good, holding every permit in it, and the upstream stops sending. Halves are written on their
+   * own down to the one result refused alone, which is logged and given up: its permits and slot are
+   * freed and its lease left to run out, so the poller tries that message again later, by itself.
+   */
+  private async isolate(items: DispatchResult[], error: unknown): Promise<void> {
+    if (items.length > 1) {
+      const half = Math.ceil(items.length / 2);
+      await this.flush(items.slice(0, half));
+      await this.flush(items.slice(half));
+      return;
+    }
+    this.settle(items);
+    this.counters.failures++;
+    this.options.logger?.error(
+      { err: error, message_id: items[0]?.message.id },
+      "the database refused this message's result; it is sent again when its lease runs out",
+    );
+    for (const item of items) item.permit?.release();
+    this.onWritten(items.map((result) => ({ result, row: undefined })));
   }
 
   private settle(items: readonly DispatchResult[]): void {
@@ -321,6 +346,12 @@ function currentParts(
     );
   }
   return out;
+}
+
+/** SQLSTATE class 22 (data exception) or 23 (integrity constraint violation): the rows, not the moment. */
+function refusesItsData(error: unknown): boolean {
+  const state = sqlState(error);
+  return state !== undefined && (state.startsWith("22") || state.startsWith("23"));
 }
 
 function sleep(ms: number): Promise<void> {

@@ -1,0 +1,49 @@
+/**
+ * A result the database refuses for what it holds (SQLSTATE class 22/23) must not stall its upstream:
+ * retried whole, its batch failed for good and held the upstream's unsettled permits. A trigger plays
+ * the part of data PostgreSQL cannot take (as NUL or an int4 overflow once were).
+ */
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { type Pipeline, startPipeline } from "./pipeline-harness.js";
+
+const POISON = "refused result";
+
+let p: Pipeline;
+beforeAll(async () => {
+  // One session × window 4: the gate holds 4 permits, so a stuck batch would stop everything.
+  p = await startPipeline({ upstream: { window: 4 }, leaseSeconds: 3600 });
+  await p.database.db.execute(sql`
+    CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF NEW.text = ${sql.raw(`'${POISON}'`)} AND NEW.status <> 'pending' THEN
+        RAISE EXCEPTION 'refused for the test' USING ERRCODE = '22023';
+      END IF;
+      RETURN NEW;
+    END $$`);
+  await p.database.db.execute(sql`
+    CREATE TRIGGER refuse_poison BEFORE INSERT OR UPDATE ON message_parts
+    FOR EACH ROW EXECUTE FUNCTION refuse_poison()`);
+});
+afterAll(async () => {
+  await p?.close();
+});
+
+describe("a result the database refuses", () => {
+  test("is given up alone: the rest of its batch is stored and the upstream keeps sending", async () => {
+    const texts = Array.from({ length: 12 }, (_, i) => (i === 5 ? POISON : `fine ${i}`));
+    const accepted = await Promise.all(texts.map((text) => p.send({ text })));
+    const poison = accepted[5];
+    if (poison === undefined) throw new Error("no poison message");
+    for (const m of accepted) {
+      if (m.id === poison.id) continue;
+      expect((await p.waitFor(m.id, ["delivered"], 20_000)).status).toBe("delivered");
+    }
+    // Later messages still pass through the same permits.
+    const after = await p.send({ text: "after the refusal" });
+    expect((await p.waitFor(after.id, ["delivered"], 20_000)).status).toBe("delivered");
+    // The refused one was submitted, its result never stored: still `sending`, leased, for the poller.
+    expect((await p.get(poison.id)).status).toBe("sending");
+    expect(p.sim.submits.list().some((s) => s.text === POISON)).toBe(true);
+  }, 60_000);
+});
