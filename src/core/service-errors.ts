@@ -43,6 +43,15 @@ export function sqlState(error: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * Whether the database refused the rows themselves: SQLSTATE class 22 (data exception) or 23
+ * (integrity constraint violation). Written again unchanged, they fail again, whenever it is.
+ */
+export function refusesItsData(error: unknown): boolean {
+  const state = sqlState(error);
+  return state !== undefined && (state.startsWith("22") || state.startsWith("23"));
+}
+
 // postgres-js connection failures, and the node socket errors under them.
 const CONNECTION_ERROR_CODES = new Set([
   "CONNECTION_CLOSED",

@@ -20,7 +20,7 @@ import type { MessagePartRow, MessageRow } from "../messages/sink.js";
 import { rollUpAndRecord } from "../receipts/apply.js";
 import { applyWaitingReceipts, findWaitingReceipts, type NewPartId } from "../receipts/unmatched.js";
 import type { UpstreamDirectory } from "../receipts/writer.js";
-import { sqlState } from "../service-errors.js";
+import { refusesItsData } from "../service-errors.js";
 import type { PlannedPart } from "../submit/build.js";
 import { eventTypeOf, messageEvent, type UpstreamNames } from "./message-events.js";
 import type { MessageDecision, PartResult } from "./outcome.js";
@@ -346,12 +346,6 @@ function currentParts(
     );
   }
   return out;
-}
-
-/** SQLSTATE class 22 (data exception) or 23 (integrity constraint violation): the rows, not the moment. */
-function refusesItsData(error: unknown): boolean {
-  const state = sqlState(error);
-  return state !== undefined && (state.startsWith("22") || state.startsWith("23"));
 }
 
 function sleep(ms: number): Promise<void> {

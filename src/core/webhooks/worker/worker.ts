@@ -19,6 +19,7 @@ import { Agent } from "undici";
 import type { Database } from "../../../db/client.js";
 import { addDeliveryHandOff, type DeliveryToSend } from "../../events/outbox.js";
 import { newId } from "../../ids.js";
+import { refusesItsData } from "../../service-errors.js";
 import { forbiddenAddressReason } from "../address-policy.js";
 import { openWebhookSecret, signatureHeader, signingKey } from "../signing.js";
 import {
@@ -708,7 +709,7 @@ export class WebhookWorker {
         "attempt results",
         async () => {
           const started = performance.now();
-          await writeAttemptResults(this.db, this.owner, results);
+          await this.writeResults(results);
           if (results.length === 0) return;
           this.counters.resultWrites++;
           this.counters.resultRows += results.length;
@@ -741,6 +742,31 @@ export class WebhookWorker {
       this.flushQueued = false;
       if (again) this.flushSoon();
     });
+  }
+
+  /**
+   * Writes outcomes. A batch the database refuses for what it holds (not for the moment) is halved down
+   * to the outcome refused alone, which is dropped with an error in the log: kept, it would fail every
+   * later flush it joined, and no outcome would be written again. Its delivery stays leased and is sent
+   * again when the lease runs out. Writing an outcome twice changes nothing, so a half written before
+   * the other failed for the moment may go again with it.
+   */
+  private async writeResults(results: AttemptResult[]): Promise<void> {
+    try {
+      await writeAttemptResults(this.db, this.owner, results);
+    } catch (error) {
+      if (!refusesItsData(error)) throw error;
+      if (results.length > 1) {
+        const half = Math.ceil(results.length / 2);
+        await this.writeResults(results.slice(0, half));
+        await this.writeResults(results.slice(half));
+        return;
+      }
+      this.logger?.error(
+        { err: error, delivery_id: results[0]?.deliveryId },
+        "the database refused this webhook attempt's outcome; the delivery is sent again when its lease runs out",
+      );
+    }
   }
 
   /** Flushes until nothing is left, giving up after a few rounds that write nothing (stop). */
