@@ -26,6 +26,7 @@ import { withConflictRetry } from "../dispatch/conflict-retry.js";
 import { newId } from "../ids.js";
 import type { UpstreamNames } from "../results/message-events.js";
 import type { PendingIds } from "../results/pending-ids.js";
+import { refusesItsData } from "../service-errors.js";
 import type { UpstreamConfig } from "../upstream-runtime.js";
 import { applyPartReceipts, type PartReceipt } from "./apply.js";
 import { matchKeys } from "./match-keys.js";
@@ -137,6 +138,14 @@ export class ReceiptWriter {
     try {
       matched = await withConflictRetry(() => this.db.transaction((tx) => this.store(tx, items)));
     } catch (error) {
+      if (items.length > 1 && refusesItsData(error)) {
+        // Something in the batch, not the database, failed: halves go on their own, so only the
+        // receipt that cannot be stored is refused (and delivered again by the SMSC), not its neighbours.
+        const half = Math.ceil(items.length / 2);
+        await this.flush(items.slice(0, half));
+        await this.flush(items.slice(half));
+        return;
+      }
       this.counters.refused += items.length;
       this.options.logger?.error({ err: error, receipts: items.length }, "storing receipts failed");
       for (const item of items) item.resolve(CommandStatus.ESME_RX_T_APPN);
