@@ -196,3 +196,28 @@ export async function writeMessages(
   );
   return raw.map((r) => rowFromRaw(messages, r));
 }
+
+/**
+ * Fails messages still `sending` whose dispatch result the database refused to store: RESULT_NOT_STORED,
+ * lease released, nothing due, so no one submits them again. Their parts are left as they were.
+ */
+export async function failUnstored(tx: Executor, ids: readonly string[]): Promise<MessageRow[]> {
+  const raw = await queryRows(
+    tx,
+    sql`UPDATE messages SET
+          status = 'failed',
+          error_code = 'RESULT_NOT_STORED',
+          error_message = 'Its dispatch result could not be stored, so it is not sent again; the SMSC may have accepted it.',
+          error_smpp_command_status = NULL,
+          error_dlr_stat = NULL,
+          error_dlr_err = NULL,
+          done_at = now(),
+          next_attempt_at = NULL,
+          lease_owner = NULL,
+          lease_expires_at = NULL,
+          updated_at = now()
+        WHERE id = ANY(${sql.param([...ids])}::text[]) AND status = 'sending'
+        RETURNING *`,
+  );
+  return raw.map((r) => rowFromRaw(messages, r));
+}

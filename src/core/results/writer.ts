@@ -28,6 +28,7 @@ import type { PendingIds } from "./pending-ids.js";
 import {
   DEFAULT_RETRY_POLICY,
   dropExtraParts,
+  failUnstored,
   type MessageWrite,
   type PartWrite,
   type RetryPolicy,
@@ -167,8 +168,9 @@ export class ResultWriter {
   /**
    * The database refused what the batch holds, not its turn: tried whole again it fails the same way
    * for good, holding every permit in it, and the upstream stops sending. Halves are written on their
-   * own down to the one result refused alone, which is logged and given up: its permits and slot are
-   * freed and its lease left to run out, so the poller tries that message again later, by itself.
+   * own down to the one result refused alone. That message is then failed with RESULT_NOT_STORED (and
+   * its message.failed event) by a statement that writes none of what was refused: left to its lease,
+   * the poller would submit it again every lease period, for ever.
    */
   private async isolate(items: DispatchResult[], error: unknown): Promise<void> {
     if (items.length > 1) {
@@ -177,14 +179,32 @@ export class ResultWriter {
       await this.flush(items.slice(half));
       return;
     }
+    const [item] = items;
+    if (item === undefined) return;
     this.settle(items);
     this.counters.failures++;
+    let row: MessageRow | undefined;
+    try {
+      row = await this.db.transaction(async (tx) => {
+        const [failed] = await failUnstored(tx, [item.message.id]);
+        if (failed !== undefined) {
+          await appendEvents(tx, [messageEvent("message.failed", failed, item.parts, this.names)]);
+        }
+        return failed;
+      });
+    } catch (fallbackError) {
+      // Not even that: the lease runs out and the poller sends it again.
+      this.options.logger?.error(
+        { err: fallbackError, message_id: item.message.id },
+        "failing it failed too",
+      );
+    }
     this.options.logger?.error(
-      { err: error, message_id: items[0]?.message.id },
-      "the database refused this message's result; it is sent again when its lease runs out",
+      { err: error, message_id: item.message.id, failed: row !== undefined },
+      "the database refused this message's dispatch result; the message is failed RESULT_NOT_STORED",
     );
-    for (const item of items) item.permit?.release();
-    this.onWritten(items.map((result) => ({ result, row: undefined })));
+    item.permit?.release();
+    this.onWritten([{ result: item, row }]);
   }
 
   private settle(items: readonly DispatchResult[]): void {
