@@ -107,6 +107,23 @@ function writeOnce(db: Executor, owner: string, results: readonly AttemptResult[
 }
 
 /**
+ * Ends a delivery whose attempt outcome the database refused to store, writing none of it (no attempt
+ * row, no response body): succeeded if the receiver took it, else dead (retryable by hand), so it is
+ * not sent again every lease period for ever.
+ */
+export async function endUnrecorded(db: Database, owner: string, result: AttemptResult): Promise<void> {
+  const status = result.status === "succeeded" ? "succeeded" : "dead";
+  await db.execute(
+    sql`UPDATE webhook_deliveries
+        SET status = ${status}, attempts = attempts + 1,
+            last_status_code = ${result.statusCode}, last_error = 'the outcome of this attempt could not be stored',
+            lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+        WHERE id = ${result.deliveryId} AND lease_owner = ${owner} AND status NOT IN ('succeeded', 'dead')
+          AND attempts = ${result.attemptsBefore}`,
+  );
+}
+
+/**
  * Disables endpoints whose receiver answered 410 Gone, with the reason shown to the customer, and ends
  * their waiting deliveries (dead, retryable by hand once the endpoint is enabled again).
  */

@@ -34,7 +34,7 @@ import { type Gate, GateScheduler, held } from "./gates.js";
 import { HandOffInbox, type HandOffStats } from "./handoff.js";
 import { webhookBody } from "./payload.js";
 import { SendRates } from "./rates.js";
-import { type AttemptResult, disableGoneEndpoints, writeAttemptResults } from "./results.js";
+import { type AttemptResult, disableGoneEndpoints, endUnrecorded, writeAttemptResults } from "./results.js";
 import { nextRetryDelay, type RetryPolicy } from "./schedule.js";
 import { postWebhook, type SendOutcome } from "./send.js";
 
@@ -746,10 +746,10 @@ export class WebhookWorker {
 
   /**
    * Writes outcomes. A batch the database refuses for what it holds (not for the moment) is halved down
-   * to the outcome refused alone, which is dropped with an error in the log: kept, it would fail every
-   * later flush it joined, and no outcome would be written again. Its delivery stays leased and is sent
-   * again when the lease runs out. Writing an outcome twice changes nothing, so a half written before
-   * the other failed for the moment may go again with it.
+   * to the outcome refused alone: kept, it would fail every later flush it joined, and no outcome would
+   * be written again. That delivery is ended without its attempt row (endUnrecorded), else it would be
+   * sent again every lease period for ever. Writing an outcome twice changes nothing, so a half written
+   * before the other failed for the moment may go again with it.
    */
   private async writeResults(results: AttemptResult[]): Promise<void> {
     try {
@@ -762,10 +762,18 @@ export class WebhookWorker {
         await this.writeResults(results.slice(half));
         return;
       }
+      const [result] = results;
+      if (result === undefined) return;
       this.logger?.error(
-        { err: error, delivery_id: results[0]?.deliveryId },
-        "the database refused this webhook attempt's outcome; the delivery is sent again when its lease runs out",
+        { err: error, delivery_id: result.deliveryId },
+        "the database refused this webhook attempt's outcome; the delivery is ended without it",
       );
+      try {
+        await endUnrecorded(this.db, this.owner, result);
+      } catch (endError) {
+        // Not even that: dropped all the same (kept, it would block the others); the lease runs out.
+        this.logger?.error({ err: endError, delivery_id: result.deliveryId }, "ending it failed too");
+      }
     }
   }
 
