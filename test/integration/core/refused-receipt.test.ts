@@ -3,27 +3,23 @@
  * receipts that arrived in its batch are stored and acknowledged, not answered ESME_RX_T_APPN with
  * it. A trigger plays the part of data PostgreSQL cannot take (as NUL in a receipt id once was).
  */
-import { inArray, sql } from "drizzle-orm";
+import { inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { receipts } from "../../../src/db/schema.js";
 import { buildMo } from "../../../src/simulator/mo.js";
+import { refuseRows } from "../../helpers/refuse-rows.js";
 import { type Pipeline, startPipeline, until } from "./pipeline-harness.js";
 
 let p: Pipeline;
 beforeAll(async () => {
   // The SMSC waits a minute before delivering a refused receipt again: within the test, once.
   p = await startPipeline({ simulator: { deliveryRetryDelayMs: 60_000 } });
-  await p.database.db.execute(sql`
-    CREATE FUNCTION refuse_poison_receipt() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      IF NEW.smsc_message_id = 'poison-receipt' THEN
-        RAISE EXCEPTION 'refused for the test' USING ERRCODE = '22023';
-      END IF;
-      RETURN NEW;
-    END $$`);
-  await p.database.db.execute(sql`
-    CREATE TRIGGER refuse_poison_receipt BEFORE INSERT ON receipts
-    FOR EACH ROW EXECUTE FUNCTION refuse_poison_receipt()`);
+  await refuseRows(p.database.db, {
+    name: "refuse_poison_receipt",
+    table: "receipts",
+    on: "INSERT",
+    condition: "NEW.smsc_message_id = 'poison-receipt'",
+  });
 });
 afterAll(async () => {
   await p?.close();

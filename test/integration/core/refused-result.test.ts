@@ -7,6 +7,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { events } from "../../../src/db/schema.js";
+import { refuseRows } from "../../helpers/refuse-rows.js";
 import { type Pipeline, startPipeline } from "./pipeline-harness.js";
 
 const POISON = "refused result";
@@ -15,17 +16,12 @@ let p: Pipeline;
 beforeAll(async () => {
   // One session × window 4: the gate holds 4 permits, so a stuck batch would stop everything.
   p = await startPipeline({ upstream: { window: 4 }, leaseSeconds: 3600 });
-  await p.database.db.execute(sql`
-    CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      IF NEW.text = ${sql.raw(`'${POISON}'`)} AND NEW.status <> 'pending' THEN
-        RAISE EXCEPTION 'refused for the test' USING ERRCODE = '22023';
-      END IF;
-      RETURN NEW;
-    END $$`);
-  await p.database.db.execute(sql`
-    CREATE TRIGGER refuse_poison BEFORE INSERT OR UPDATE ON message_parts
-    FOR EACH ROW EXECUTE FUNCTION refuse_poison()`);
+  await refuseRows(p.database.db, {
+    name: "refuse_poison",
+    table: "message_parts",
+    on: "INSERT OR UPDATE",
+    condition: `NEW.text = '${POISON}' AND NEW.status <> 'pending'`,
+  });
 });
 afterAll(async () => {
   await p?.close();

@@ -6,6 +6,7 @@
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { queryRows } from "../../../src/db/client.js";
+import { refuseRows } from "../../helpers/refuse-rows.js";
 import { messageData, startWebhookHarness, type WebhookHarness, waitFor } from "./harness.js";
 import { Receiver } from "./receiver.js";
 
@@ -14,18 +15,13 @@ let receiver: Receiver;
 beforeAll(async () => {
   h = await startWebhookHarness({ allowPrivate: true });
   receiver = await Receiver.start();
-  await h.database.db.execute(sql`
-    CREATE FUNCTION refuse_poison_attempt() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-      IF EXISTS (SELECT 1 FROM webhook_deliveries d JOIN events e ON e.id = d.event_id
-                 WHERE d.id = NEW.delivery_id AND e.payload->>'poison' = 'yes') THEN
-        RAISE EXCEPTION 'refused for the test' USING ERRCODE = '22023';
-      END IF;
-      RETURN NEW;
-    END $$`);
-  await h.database.db.execute(sql`
-    CREATE TRIGGER refuse_poison_attempt BEFORE INSERT ON webhook_attempts
-    FOR EACH ROW EXECUTE FUNCTION refuse_poison_attempt()`);
+  await refuseRows(h.database.db, {
+    name: "refuse_poison_attempt",
+    table: "webhook_attempts",
+    on: "INSERT",
+    condition: `EXISTS (SELECT 1 FROM webhook_deliveries d JOIN events e ON e.id = d.event_id
+                        WHERE d.id = NEW.delivery_id AND e.payload->>'poison' = 'yes')`,
+  });
 });
 afterAll(async () => {
   await h?.close();
