@@ -27,7 +27,7 @@ import { CommandStatus } from "../../smpp/status.js";
 import { Batcher } from "../dispatch/batcher.js";
 import { withConflictRetry } from "../dispatch/conflict-retry.js";
 import { newId } from "../ids.js";
-import { isDatabaseUnavailable } from "../service-errors.js";
+import { isDatabaseUnavailable, refusesItsData } from "../service-errors.js";
 import type { Dcs0Charset } from "../upstream-runtime.js";
 import type { InboundPduHandler } from "../upstream-runtime-pools.js";
 import { type DecodedInbound, decodeInbound } from "./decode.js";
@@ -166,8 +166,21 @@ export class InboundProcessor implements InboundPduHandler {
 
   private refuse(items: Pending[], error: unknown): void {
     this.counters.refused += items.length;
-    this.options.logger?.error({ err: error, pdus: items.length }, "storing inbound SMS failed");
-    for (const item of items) item.resolve(CommandStatus.ESME_RX_T_APPN);
+    // One PDU whose data the database refuses would be refused again at every redelivery, and an SMSC
+    // that delivers in order would hold everything behind it: that one is refused for good.
+    const forGood = items.length === 1 && refusesItsData(error);
+    this.options.logger?.error(
+      {
+        err: error,
+        pdus: items.length,
+        ...(forGood && { from: items[0]?.decoded.from, to: items[0]?.decoded.to }),
+      },
+      forGood
+        ? "an inbound SMS cannot be stored; refused for good (ESME_RX_P_APPN)"
+        : "storing inbound SMS failed",
+    );
+    const status = forGood ? CommandStatus.ESME_RX_P_APPN : CommandStatus.ESME_RX_T_APPN;
+    for (const item of items) item.resolve(status);
   }
 
   /** Stores one batch; returns how many inbound messages it created and how many whole SMS were repeats. */

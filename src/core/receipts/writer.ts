@@ -147,8 +147,19 @@ export class ReceiptWriter {
         return;
       }
       this.counters.refused += items.length;
-      this.options.logger?.error({ err: error, receipts: items.length }, "storing receipts failed");
-      for (const item of items) item.resolve(CommandStatus.ESME_RX_T_APPN);
+      // One receipt whose data the database refuses would be refused again at every redelivery, and an
+      // SMSC that delivers in order would hold everything behind it: that one is refused for good.
+      const forGood = items.length === 1 && refusesItsData(error);
+      this.options.logger?.error(
+        {
+          err: error,
+          receipts: items.length,
+          ...(forGood && { smsc_message_id: items[0]?.receipt.messageId, upstream_id: items[0]?.upstreamId }),
+        },
+        forGood ? "a receipt cannot be stored; refused for good (ESME_RX_P_APPN)" : "storing receipts failed",
+      );
+      const status = forGood ? CommandStatus.ESME_RX_P_APPN : CommandStatus.ESME_RX_T_APPN;
+      for (const item of items) item.resolve(status);
       return;
     }
     this.counters.batches++;

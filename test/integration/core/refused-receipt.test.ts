@@ -26,11 +26,12 @@ afterAll(async () => {
 });
 
 describe("a receipt the database refuses", () => {
-  test("is refused alone; the receipts of its batch are stored", async () => {
+  test("is refused alone and for good; the receipts of its batch are stored", async () => {
     const [mo] = buildMo({ from: "+447700900123", to: "ACME", text: "x" }, 1);
     if (mo === undefined) throw new Error("no body");
     const ids = ["fine-1", "fine-2", "poison-receipt", "fine-3", "fine-4", "fine-5"];
     const before = p.receipts.stats;
+    const simBefore = p.sim.stats();
     p.sim.injectDeliverSm(
       ids.map((id) => ({
         ...mo,
@@ -51,5 +52,10 @@ describe("a receipt the database refuses", () => {
     );
     await until(() => p.receipts.stats.refused > before.refused, "the poison refused", 20_000);
     expect(p.receipts.stats.refused - before.refused).toBe(1);
+    // Refused for good (ESME_RX_P_APPN): the SMSC gives it up rather than holding it for redelivery.
+    // (Injected deliver_sm count as the simulator's MO, whatever they carry.)
+    await until(() => p.sim.stats().moFailed > simBefore.moFailed, "the SMSC giving it up", 20_000);
+    expect(p.sim.stats().moFailed - simBefore.moFailed).toBe(1);
+    expect(p.sim.stats().retrying).toBe(0);
   }, 60_000);
 });

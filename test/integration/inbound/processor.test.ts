@@ -6,6 +6,7 @@ import { events, inboundParts } from "../../../src/db/schema.js";
 import type { DeliverSmBody } from "../../../src/simulator/delivery-queue.js";
 import { buildMo } from "../../../src/simulator/mo.js";
 import { createTestDatabase } from "../../helpers/db.js";
+import { refuseRows } from "../../helpers/refuse-rows.js";
 import { type InboundRig, inboundTo, OWNED_NUMBER, settled, shuffled, startRig, until } from "./setup.js";
 
 let rig: InboundRig;
@@ -266,6 +267,33 @@ describe("destination numbers and storage failures", () => {
     expect(row).toMatchObject({ text: "kept by the SMSC" });
     await settled(rig.sim);
     expect(rig.sim.stats().moAcked).toBe(before.moAcked + 1);
+  });
+
+  test("an SMS the database refuses for its data is refused for good (ESME_RX_P_APPN), alone", async () => {
+    const from = sender();
+    await refuseRows(rig.database.db, {
+      name: "refuse_inbound",
+      table: "inbound_messages",
+      on: "INSERT",
+      condition: "NEW.text = 'refused inbound'",
+    });
+    await settled(rig.sim);
+    const before = rig.sim.stats();
+    const bodies = ["fine a", "refused inbound", "fine b"].flatMap((text, i) =>
+      buildMo({ from, to: OWNED_NUMBER, text }, i),
+    );
+    rig.sim.injectDeliverSm(bodies);
+    await until(async () => {
+      const rows = (await inboundTo(rig.database.db, OWNED_NUMBER)).filter((r) => r.from === from);
+      return rows.length === 2 ? rows : undefined;
+    }, "the two others stored");
+    await until(async () => (rig.sim.stats().moFailed > before.moFailed ? true : undefined), "the refusal");
+    await settled(rig.sim);
+    const after = rig.sim.stats();
+    // Refused once, not redelivered: the SMSC gave it up.
+    expect(after.moFailed - before.moFailed).toBe(1);
+    expect(after.moSent - before.moSent).toBe(3);
+    expect(after.moAcked - before.moAcked).toBe(2);
   });
 
   test("PDUs arriving together are stored in shared transactions", async () => {
