@@ -516,15 +516,21 @@ export class WebhookWorker {
   private async deliver(gate: Gate<Job>, job: Job): Promise<void> {
     const row = job.row;
     const attemptedAt = new Date();
-    const outcome = await this.attempt(row);
+    let outcome: SendOutcome;
+    try {
+      outcome = await this.attempt(row);
+    } catch (error) {
+      // A fault of ours, recorded as a failed attempt: thrown out of here it would end the process
+      // (unhandled rejection), and the restarted one would claim this delivery and end again.
+      this.logger?.error({ err: error, delivery_id: row.id }, "webhook attempt failed before sending");
+      outcome = failedBeforeSending(error instanceof Error ? error.message : String(error));
+    }
     this.record(gate, row, attemptedAt, outcome);
   }
 
   private async attempt(row: DeliveryToSend): Promise<SendOutcome> {
     const target = this.target(row.url);
-    if (typeof target === "string") {
-      return { statusCode: null, responseBody: null, durationMs: 0, error: target, retryAfterMs: null };
-    }
+    if (typeof target === "string") return failedBeforeSending(target);
     const body = webhookBody(row.event_id, row.event_type, row.created_at, row.payload);
     const timestamp = Math.floor(Date.now() / 1000);
     const headers: Record<string, string> = {
@@ -533,7 +539,15 @@ export class WebhookWorker {
       "webhook-id": row.event_id,
       "webhook-timestamp": String(timestamp),
     };
-    const keys = this.signingKeys(row);
+    let keys: Buffer[];
+    try {
+      keys = this.signingKeys(row);
+    } catch {
+      // Never sent unsigned instead: the receiver would rightly refuse it, or worse, accept it.
+      return failedBeforeSending(
+        "the endpoint's signing secret cannot be opened with this SECRET_KEY (was it changed?)",
+      );
+    }
     if (keys.length > 0) headers["webhook-signature"] = signatureHeader(row.event_id, timestamp, body, keys);
     return postWebhook(this.agent, {
       url: target,
@@ -788,4 +802,9 @@ export class WebhookWorker {
       if (this.pending.length >= before && round >= 2) return;
     }
   }
+}
+
+/** The outcome of an attempt that ended before any request was made. */
+function failedBeforeSending(error: string): SendOutcome {
+  return { statusCode: null, responseBody: null, durationMs: 0, error, retryAfterMs: null };
 }
