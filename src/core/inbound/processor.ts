@@ -3,7 +3,8 @@
  * data_sm that is not a receipt to {@link InboundProcessor.handle}; PDUs arriving together from every
  * session gather into batches, one transaction stores a batch, and only after its COMMIT is each PDU
  * answered ESME_ROK. When the database cannot take it the answer is ESME_RX_T_APPN, so the SMSC keeps
- * the SMS and delivers it again later.
+ * the SMS and delivers it again later; one whose data the database refuses (it would be refused again
+ * at every redelivery) is answered ESME_RX_P_APPN, alone.
  *
  * A segment of a concatenated SMS is stored as a row of its own (inbound_parts); the transaction that
  * stores the last missing one joins the set into one inbound message. Nothing is held in memory between
@@ -137,7 +138,7 @@ export class InboundProcessor implements InboundPduHandler {
       }
     }
     // Something in the batch, not the database, failed: store the PDUs one by one so that only the one
-    // that cannot be stored is refused (and retried by the SMSC), not its neighbours.
+    // that cannot be stored is refused, not its neighbours.
     for (const item of items) {
       try {
         await this.storeAll([item]);

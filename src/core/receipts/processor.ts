@@ -55,7 +55,8 @@ export class ReceiptProcessor implements InboundPduHandler {
 
   /**
    * Resolves with the deliver_sm_resp command_status once the receipt is committed (ESME_ROK) or could
-   * not be (ESME_RX_T_APPN). Matching is by upstream and SMSC id, so the session does not matter.
+   * not be (ESME_RX_T_APPN; ESME_RX_P_APPN when the database refuses its data). Matching is by upstream
+   * and SMSC id, so the session does not matter.
    */
   handle(upstreamId: string, pdu: InboundPdu, _sessionId: string): Promise<number> {
     return this.writer.handle(upstreamId, pdu);

@@ -2,7 +2,8 @@
  * Delivery receipts in, stored, then acknowledged (DESIGN.md §2). Receipts arriving from every session
  * of every upstream gather into batches; one transaction stores a batch (receipt rows, part states, the
  * roll-up to messages, outbox events) and only after its COMMIT is each deliver_sm answered ESME_ROK. If
- * the batch cannot be stored, every deliver_sm in it is answered ESME_RX_T_APPN so the SMSC tries again.
+ * the batch cannot be stored, every deliver_sm in it is answered ESME_RX_T_APPN so the SMSC tries again;
+ * if the database refuses its data, it is halved down to the receipt refused, answered ESME_RX_P_APPN.
  *
  * Matching is by upstream and SMSC id key (match-keys.ts), never by session, so a receipt finds its part
  * whichever session or instance it arrives on. A receipt whose part is not known yet (it came before the
@@ -140,7 +141,7 @@ export class ReceiptWriter {
     } catch (error) {
       if (items.length > 1 && refusesItsData(error)) {
         // Something in the batch, not the database, failed: halves go on their own, so only the
-        // receipt that cannot be stored is refused (and delivered again by the SMSC), not its neighbours.
+        // receipt that cannot be stored is refused, not its neighbours.
         const half = Math.ceil(items.length / 2);
         await this.flush(items.slice(0, half));
         await this.flush(items.slice(half));
