@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import { emptyPdu } from "../codec.js";
 import { CommandId, commandName, isResponseId, type RequestName, responseNameOf } from "../commands.js";
 import type { SmppDecodeError } from "../errors.js";
 import type { Pdu, PduOf } from "../pdu.js";
@@ -70,6 +71,12 @@ export interface ClientSessionOptions {
   enquireLinkTimeoutMs?: number;
   /** Reconnect backoff after a refused connection, a lost socket or a failed bind. Default 1 s × e up to 120 s, jitter 0.5. */
   reconnect?: BackoffOptions;
+  /**
+   * A bind that lasts this long starts the reconnect backoff over. One the SMSC drops sooner (too many
+   * binds, an account it closes right after accepting it) keeps it growing, instead of a reconnect every
+   * second for ever. Default 30000.
+   */
+  stableBindMs?: number;
   /** Wait after a bind refused for its credentials (ESME_RINVPASWD, ESME_RINVSYSID, ESME_RBINDFAIL). Default 300000 (5 min). */
   credentialBackoffMs?: number;
   /**
@@ -85,7 +92,10 @@ export interface ClientSessionOptions {
    * rate, +25 % per second without throttling, lifted after a minute without any.
    */
   adaptiveRate?: AdaptiveRateOptions | false;
-  /** Longest a graceful {@link ClientSession.close} waits for outstanding responses and unbind_resp. Default 5000. */
+  /**
+   * Longest a graceful {@link ClientSession.close} waits for outstanding responses and unbind_resp, and
+   * longest the SMSC is given to close the link after its own unbind was answered. Default 5000.
+   */
   closeTimeoutMs?: number;
   /** Largest PDU accepted from the SMSC, in octets. Default 65536. */
   maxPduLength?: number;
@@ -444,8 +454,8 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
           onPdu: (pdu) => {
             if (generation === this.generation) this.onPdu(pdu);
           },
-          onDecodeError: (err) => {
-            if (generation === this.generation) this.onDecodeError(err);
+          onDecodeError: (err, commandStatus) => {
+            if (generation === this.generation) this.onDecodeError(err, commandStatus);
           },
           onClose: (err) => {
             if (generation === this.generation) this.onConnectionClosed(err);
@@ -463,7 +473,6 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
       }
       if (generation !== this.generation || this.stopping) return;
       this.boundAt = new Date();
-      this.reconnectBackoff.reset();
       this.setState("bound");
       this.startEnquireLink(generation);
     } catch (err) {
@@ -495,11 +504,15 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
   }
 
   private scheduleReconnect(err: Error): void {
+    const boundFor = this.boundAt === undefined ? 0 : Date.now() - this.boundAt.getTime();
+    if (boundFor >= (this.options.stableBindMs ?? 30_000)) this.reconnectBackoff.reset();
     const credentials = err instanceof SmppStatusError && CREDENTIAL_STATUSES.has(err.status);
     const delay = credentials ? (this.options.credentialBackoffMs ?? 300_000) : this.reconnectBackoff.next();
     const reason = credentials ? `bind refused (${err.message})` : err.message;
     this.boundAt = undefined;
     this.setState("backoff", new Error(`${reason}; next attempt in ${formatDelay(delay)}`, { cause: err }));
+    // One pending attempt at most: each one opens a connection and makes the one before it an orphan.
+    if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     this.retryTimer = setTimeout(() => void this.connect(), delay);
     this.retryTimer.unref();
   }
@@ -628,15 +641,33 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
     const conn = this.conn;
     if (conn === undefined) return;
     this.reply({ command: "unbind_resp", command_status: 0, sequence_number: seq });
-    if (!this.stopping) this.setState("unbinding");
+    // Only a bound session is "unbinding": a bind still in progress fails when the link closes and
+    // connect() schedules the one reconnect (two would open a second connection and leak the first).
+    if (!this.stopping && this.currentState === "bound") this.setState("unbinding");
     this.stopEnquireLink();
     conn.end();
+    // The SMSC should close the link now; one that waits for us to do it would otherwise leave the
+    // session "unbinding", never rebinding, for as long as the half-open socket lives.
+    const timer = setTimeout(
+      () => conn.destroy(new Error("the SMSC unbound and kept the connection open")),
+      this.options.closeTimeoutMs ?? 5000,
+    );
+    timer.unref();
+    void conn.whenClosed().then(() => clearTimeout(timer));
   }
 
-  private onDecodeError(err: SmppDecodeError): void {
+  private onDecodeError(err: SmppDecodeError, commandStatus: number): void {
     this.errorCount++;
     const seq = err.sequenceNumber;
     if (isResponseId(err.commandId)) {
+      const name = commandName(err.commandId);
+      if (commandStatus !== 0 && name !== undefined) {
+        // A refusal whose body is unreadable is still the SMSC's refusal, with the SMSC's status: a
+        // throttled submit must pause the session and be retried, not fail for good as a length error.
+        // (PduOf over the union of names is not distributive, hence the widening to Pdu.)
+        this.window.resolve(seq, emptyPdu(name, seq, commandStatus) as Pdu);
+        return;
+      }
       // An answer to one of ours that we cannot read: fail that request rather than let it time out.
       this.window.reject(
         seq,
@@ -672,6 +703,11 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
       epoch === this.pauseEpoch
     ) {
       this.pause(resp.command_status);
+    }
+    if (resp.command_status === CommandStatus.ESME_RINVBNDSTS && this.currentState === "bound") {
+      // The SMSC no longer counts this link as bound (NOTES §2: rebind, then retry). It would refuse
+      // every later request the same way, so rebuild the session instead of burning each message's retries.
+      this.drop(`${command} answered ESME_RINVBNDSTS: the SMSC does not count the session as bound`);
     }
     return statusError(command, resp);
   }

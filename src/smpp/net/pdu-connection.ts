@@ -32,9 +32,10 @@ export interface PduConnectionHandlers {
   onPdu(pdu: Pdu): void;
   /**
    * A sound frame whose body could not be decoded. Recoverable: the owner answers it (generic_nack, or
-   * the request's *_resp, with `err.status`) and the connection stays up.
+   * the request's *_resp, with `err.status`) and the connection stays up. `commandStatus` is the
+   * frame's header command_status: a response's verdict stays readable when its body is not.
    */
-  onDecodeError(err: SmppDecodeError): void;
+  onDecodeError(err: SmppDecodeError, commandStatus: number): void;
   /** The socket closed; `err` is what closed it (a FramingError, a socket error), undefined when clean. */
   onClose(err: Error | undefined): void;
 }
@@ -175,12 +176,15 @@ export class PduConnection {
   }
 
   private receive(chunk: Buffer): void {
-    let frames: Buffer[];
+    let frames: readonly Buffer[];
+    let fatal: Error | undefined;
     try {
       frames = this.framer.push(chunk);
     } catch (err) {
-      this.destroy(err instanceof Error ? err : new FramingError(0, String(err)));
-      return;
+      // The PDUs completed before the bad length are sound: a response among them must settle its
+      // request, or the submit comes back "outcome unknown" and is sent a second time.
+      frames = err instanceof FramingError ? err.frames : [];
+      fatal = err instanceof Error ? err : new FramingError(0, String(err));
     }
     for (const frame of frames) {
       if (this.closed) return;
@@ -190,7 +194,7 @@ export class PduConnection {
         pdu = decodePdu(frame);
       } catch (err) {
         if (err instanceof SmppDecodeError) {
-          this.handlers.onDecodeError(err);
+          this.handlers.onDecodeError(err, frame.readUInt32BE(8));
           continue;
         }
         this.destroy(err instanceof Error ? err : new Error(String(err)));
@@ -198,6 +202,7 @@ export class PduConnection {
       }
       this.handlers.onPdu(pdu);
     }
+    if (fatal !== undefined) this.destroy(fatal);
   }
 
   private emitTrace(direction: "tx" | "rx", frame: Buffer): void {
