@@ -5,7 +5,7 @@
  */
 
 import type { Encoding } from "../../db/schema.js";
-import { type CollectedPart, type Dcs0Charset, reassemble } from "../../smpp/text/index.js";
+import { type CollectedPart, type Dcs0Charset, reassemble, toHex } from "../../smpp/text/index.js";
 import { joinCharset } from "./decode.js";
 import { storedText } from "./text.js";
 
@@ -33,9 +33,11 @@ export function presentSeqs(segments: readonly StoredSegment[], total: number): 
 }
 
 /**
- * Joins what is there in sequence order, a repeated seq keeping its first copy. For a set with gaps the
- * present segments are numbered 1..n, so the text layer's reassembly (same-coding octets joined before
- * decoding, mixed codings decoded one by one) serves incomplete sets too. Null for no segment at all.
+ * Joins what is there in sequence order, a repeated seq keeping its first copy. Neighbouring segments
+ * are joined as octets before decoding (the text layer's reassembly: same-coding octets joined, mixed
+ * codings decoded one by one), so an escape or surrogate pair the sender split stays whole; across a
+ * missing segment they are not, so the two sides of a gap never make up a character that was not sent.
+ * Null for no segment at all.
  */
 export function joinSegments(
   segments: readonly StoredSegment[],
@@ -47,16 +49,38 @@ export function joinSegments(
   const ordered = [...bySeq.entries()].sort(([a], [b]) => a - b).map(([, s]) => s);
   const first = ordered[0];
   if (first === undefined) return null;
-  const parts: CollectedPart[] = ordered.map((s, i) => ({
+  const runs: StoredSegment[][] = [];
+  for (const s of ordered) {
+    const run = runs.at(-1);
+    if (run !== undefined && run.at(-1)?.seq === s.seq - 1) run.push(s);
+    else runs.push([s]);
+  }
+  const texts = runs.map((run) => joinRun(run, dcs0Charset));
+  return {
+    text: texts.map((t) => t.text).join(""),
+    encoding: texts[0]?.encoding ?? "binary",
+    segments: ordered.length,
+    dataCoding: first.dataCoding,
+  };
+}
+
+/** Consecutive segments → their text, a surrogate cut off at either end shown as U+FFFD. */
+function joinRun(
+  run: readonly StoredSegment[],
+  dcs0Charset: Dcs0Charset,
+): { text: string; encoding: Encoding } {
+  const parts: CollectedPart[] = run.map((s, i) => ({
     seq: i + 1,
-    total: ordered.length,
+    total: run.length,
     ref: 0,
     data: s.data,
     dataCoding: s.dataCoding,
   }));
   const result = reassemble(parts, joinCharset(dcs0Charset));
+  const raw = Buffer.concat(run.map((s) => s.data));
   // Complete by construction: every number 1..n is present.
-  if (!result.complete) return null;
-  const raw = Buffer.concat(ordered.map((s) => s.data));
-  return { ...storedText(result, raw), segments: ordered.length, dataCoding: first.dataCoding };
+  if (!result.complete) return { text: toHex(raw), encoding: "binary" };
+  const { text, encoding } = storedText(result, raw);
+  // Joined with its neighbour across the gap, a cut-off half would pair with the other side's.
+  return { text: text.replace(/^[\udc00-\udfff]/, "\ufffd").replace(/[\ud800-\udbff]$/, "\ufffd"), encoding };
 }

@@ -9,6 +9,9 @@
  * A segment of a concatenated SMS is stored as a row of its own (inbound_parts); the transaction that
  * stores the last missing one joins the set into one inbound message. Nothing is held in memory between
  * PDUs, so a restart between segments loses nothing, and segments may arrive on any session or instance.
+ * A segment that takes the place of a waiting one with other octets is a new SMS reusing the reference
+ * (8-bit references wrap after 256): the waiting set is surfaced at once, flagged incomplete, rather than
+ * merged with the new one, which starts a set of its own.
  *
  * Acknowledging after COMMIT means an SMS can be stored and still be delivered again: the connection
  * drops after COMMIT, before our deliver_sm_resp reaches the SMSC, or the SMSC stops waiting for it.
@@ -31,10 +34,11 @@ import { newId } from "../ids.js";
 import { isDatabaseUnavailable, refusesItsData } from "../service-errors.js";
 import type { Dcs0Charset } from "../upstream-runtime.js";
 import type { InboundPduHandler } from "../upstream-runtime-pools.js";
-import { type DecodedInbound, decodeInbound } from "./decode.js";
+import { type DecodedInbound, decodeInbound, type InboundSegment } from "./decode.js";
 import { assembleGroups, type InboundToRecord, recordInbound } from "./record.js";
 import { repeatKey } from "./repeat-key.js";
 import {
+  findSupersededGroups,
   groupKey,
   loadPendingParts,
   lockGroups,
@@ -184,8 +188,24 @@ export class InboundProcessor implements InboundPduHandler {
     for (const item of items) item.resolve(status);
   }
 
-  /** Stores one batch; returns how many inbound messages it created and how many whole SMS were repeats. */
+  /**
+   * Stores one batch; returns how many inbound messages it created and how many whole SMS were repeats.
+   * A segment that takes the place of an earlier one of the batch with other octets belongs to a later
+   * SMS reusing the reference: it and what follows are stored after what came before, in the same
+   * transaction, so that it finds the earlier set stored as it would in a later batch.
+   */
   private async store(tx: Executor, items: Pending[]): Promise<{ created: number; repeats: number }> {
+    let created = 0;
+    let repeats = 0;
+    for (const round of arrivalRounds(items)) {
+      const stored = await this.storeRound(tx, round);
+      created += stored.created;
+      repeats += stored.repeats;
+    }
+    return { created, repeats };
+  }
+
+  private async storeRound(tx: Executor, items: Pending[]): Promise<{ created: number; repeats: number }> {
     // One message per repeat key and one row per part key: a repeat inside the batch is a repeat like
     // any other.
     const singles = new Map<string, InboundToRecord>();
@@ -215,18 +235,25 @@ export class InboundProcessor implements InboundPduHandler {
         });
         continue;
       }
-      const group: PartGroup = { upstreamId, source: d.from, destination: d.to, ref: d.ref, total: d.total };
-      const key = `${groupKey(group)}\u0000${d.seq}`;
+      const key = partKey(upstreamId, d);
       if (!parts.has(key)) {
-        parts.set(key, { ...group, id: newId("inp"), seq: d.seq, data: d.data, dataCoding: d.dataCoding });
+        parts.set(key, {
+          ...partGroup(upstreamId, d),
+          id: newId("inp"),
+          seq: d.seq,
+          data: d.data,
+          dataCoding: d.dataCoding,
+        });
       }
     }
     const records = [...singles.values()];
     const singleIds = new Set(records.map((r) => r.message.id));
+    let surfaced = 0;
     if (parts.size > 0) {
       const groups = new Map<string, PartGroup>();
       for (const p of parts.values()) groups.set(groupKey(p), p);
       await lockGroups(tx, [...groups.values()]);
+      surfaced = await this.surfaceSuperseded(tx, await findSupersededGroups(tx, [...parts.values()]));
       await upsertParts(tx, [...parts.values()], this.repeatWindowSeconds);
       const pending = await loadPendingParts(tx, [...groups.values()]);
       records.push(...assembleGroups(pending, { incomplete: false }));
@@ -236,6 +263,58 @@ export class InboundProcessor implements InboundPduHandler {
       repeatWindowSeconds: this.repeatWindowSeconds,
     });
     const storedSingles = stored.filter((m) => singleIds.has(m.id)).length;
-    return { created: stored.length, repeats: singlePdus - storedSingles };
+    return { created: stored.length + surfaced, repeats: singlePdus - storedSingles };
   }
+
+  /**
+   * A new SMS reusing the reference of a set still waiting (see findSupersededGroups): that set will not
+   * complete, so what arrived of it is surfaced now, flagged incomplete, as the sweeper would after the
+   * wait; its segments then make way for the new SMS's (upsertParts replaces joined ones that differ).
+   */
+  private async surfaceSuperseded(tx: Executor, groups: readonly PartGroup[]): Promise<number> {
+    if (groups.length === 0) return 0;
+    const records = assembleGroups(await loadPendingParts(tx, groups), { incomplete: true });
+    const stored = await recordInbound(tx, records, { logger: this.options.logger });
+    for (const r of records) {
+      this.options.logger?.warn(
+        { inbound_id: r.message.id, segments: r.message.segments, upstream_id: r.message.upstreamId },
+        "concatenated inbound SMS surfaced with segments missing: a new SMS reuses its reference",
+      );
+    }
+    return stored.length;
+  }
+}
+
+function partGroup(upstreamId: string, d: InboundSegment): PartGroup {
+  return { upstreamId, source: d.from, destination: d.to, ref: d.ref, total: d.total };
+}
+
+function partKey(upstreamId: string, d: InboundSegment): string {
+  return `${groupKey(partGroup(upstreamId, d))}\u0000${d.seq}`;
+}
+
+/**
+ * The batch in arrival order, cut before each segment that takes the place of an earlier one since the
+ * last cut with other octets (see {@link InboundProcessor.store}). Nearly always one round.
+ */
+function arrivalRounds(items: readonly Pending[]): Pending[][] {
+  const rounds: Pending[][] = [];
+  let round: Pending[] = [];
+  let seen = new Map<string, Buffer>();
+  for (const item of items) {
+    const d = item.decoded;
+    if (d.kind === "part") {
+      const key = partKey(item.upstreamId, d);
+      const earlier = seen.get(key);
+      if (earlier !== undefined && !earlier.equals(d.data)) {
+        rounds.push(round);
+        round = [];
+        seen = new Map();
+      }
+      if (!seen.has(key)) seen.set(key, d.data);
+    }
+    round.push(item);
+  }
+  if (round.length > 0) rounds.push(round);
+  return rounds;
 }

@@ -119,6 +119,31 @@ export async function upsertParts(
   );
 }
 
+/**
+ * Groups in which one of `parts` takes the place of a waiting (not yet joined) segment with other octets.
+ * An SMSC delivers a segment again as it was, so such a part is a new SMS reusing the reference, and the
+ * waiting set will not complete with it.
+ */
+export async function findSupersededGroups(tx: Executor, parts: readonly NewPart[]): Promise<PartGroup[]> {
+  if (parts.length === 0) return [];
+  const rows = await queryRows<GroupRow>(
+    tx,
+    sql`SELECT DISTINCT s.upstream_id, s.source, s.destination, s.ref, s.total
+        FROM unnest(${sql.param(parts.map((p) => p.upstreamId))}::text[],
+                    ${sql.param(parts.map((p) => p.source))}::text[],
+                    ${sql.param(parts.map((p) => p.destination))}::text[],
+                    ${sql.param(parts.map((p) => p.ref))}::int[],
+                    ${sql.param(parts.map((p) => p.total))}::int[],
+                    ${sql.param(parts.map((p) => p.seq))}::int[],
+                    ${sql.param(parts.map((p) => p.data.toString("hex")))}::text[])
+          AS p(upstream_id, source, destination, ref, total, seq, data_hex)
+        JOIN inbound_parts s ON s.upstream_id = p.upstream_id AND s.source = p.source
+          AND s.destination = p.destination AND s.ref = p.ref AND s.total = p.total AND s.seq = p.seq
+        WHERE s.inbound_id IS NULL AND s.data <> decode(p.data_hex, 'hex')`,
+  );
+  return rows.map(toGroup);
+}
+
 interface PendingRow extends Record<string, unknown> {
   id: string;
   upstream_id: string;
@@ -187,13 +212,17 @@ export async function findDueGroups(
         WHERE inbound_id IS NULL AND received_at < now() - make_interval(secs => ${olderThanSeconds}::float8)
         LIMIT ${limit}`,
   );
-  return rows.map((r) => ({
+  return rows.map(toGroup);
+}
+
+function toGroup(r: GroupRow): PartGroup {
+  return {
     upstreamId: r.upstream_id,
     source: r.source,
     destination: r.destination,
     ref: r.ref,
     total: r.total,
-  }));
+  };
 }
 
 interface StoredRow extends Record<string, unknown> {
