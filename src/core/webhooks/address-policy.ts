@@ -2,7 +2,8 @@
  * Which IP addresses a webhook may be sent to. A customer-supplied URL must not reach into our own
  * network (SSRF): loopback, private, CGNAT, link-local (cloud metadata at 169.254.169.254), multicast,
  * reserved and documentation ranges are refused, in IPv4 and IPv6, including IPv4 addresses wrapped in
- * IPv6 (mapped `::ffff:a.b.c.d`, compatible `::a.b.c.d`, NAT64 `64:ff9b::/96`, 6to4 `2002::/16`).
+ * IPv6 (mapped `::ffff:a.b.c.d`, compatible `::a.b.c.d`, NAT64 `64:ff9b::/96`, 6to4 `2002::/16`), and the
+ * local-use NAT64 prefix `64:ff9b:1::/48`, which reaches the operator's own IPv4 network.
  * Pure: no DNS here (see url-policy.ts).
  */
 import { isIPv4, isIPv6 } from "node:net";
@@ -44,6 +45,8 @@ const IPV4_BLOCKED: readonly Range[] = [
 const IPV6_BLOCKED: readonly Range[] = [
   v6("::/128", "unspecified"),
   v6("::1/128", "loopback"),
+  // Translates into whatever IPv4 network its operator chose (RFC 8215), usually their own private one.
+  v6("64:ff9b:1::/48", "local-use NAT64"),
   v6("100::/64", "discard-only"),
   v6("2001::/23", "IETF protocol assignments (Teredo, ORCHID…)"),
   v6("2001:db8::/32", "documentation"),

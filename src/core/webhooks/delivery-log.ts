@@ -11,6 +11,7 @@ import {
   events,
   webhookAttempts,
   webhookDeliveries,
+  webhookEndpoints,
 } from "../../db/schema.js";
 import { type Page, type PageRequest, toPage } from "../pagination.js";
 import { ConflictError, NotFoundError } from "../service-errors.js";
@@ -100,7 +101,8 @@ export async function getDelivery(
 /**
  * Sends the delivery again as soon as a worker polls, whatever its status: a `dead` or `succeeded`
  * one gets one more attempt (and, if that fails, whatever the schedule has left), a waiting one is
- * moved to now. Refused (409) while the endpoint is disabled. The caller should wake the worker.
+ * moved to now, in each case to the endpoint's current URL. Refused (409) while the endpoint is
+ * disabled. The caller should wake the worker.
  */
 export async function retryDelivery(
   db: Database,
@@ -115,6 +117,10 @@ export async function retryDelivery(
   const updated = await db
     .update(webhookDeliveries)
     .set({
+      // To where the endpoint points now: a finished delivery kept the URL it was last sent to, and a
+      // customer who fixed the address then replays what failed expects the new one. Read in this
+      // statement, so a PATCH of `url` committed before it is seen.
+      url: sql`(SELECT ${webhookEndpoints.url} FROM ${webhookEndpoints} WHERE ${webhookEndpoints.id} = ${endpointId})`,
       status: "pending",
       nextAttemptAt: sql`now()`,
       leaseOwner: null,

@@ -25,6 +25,11 @@ beforeAll(async () => {
       });
       if (path === "/ok") res.writeHead(204).end();
       else if (path === "/big") res.writeHead(200, { "content-type": "text/plain" }).end("x".repeat(100_000));
+      else if (path === "/utf8")
+        // 63 ASCII bytes, then "é" (2 bytes) across the 64-byte limit, then more.
+        res
+          .writeHead(500, { "content-type": "text/plain; charset=utf-8" })
+          .end(`${"x".repeat(63)}é and more`);
       else if (path === "/busy") res.writeHead(503, { "retry-after": "7" }).end("busy, come back later");
       else if (path === "/moved") res.writeHead(302, { location: `${base}/ok` }).end();
       else if (path === "/hang") held.add(res);
@@ -78,6 +83,12 @@ describe("postWebhook", () => {
     expect(outcome.statusCode).toBe(200);
     expect(outcome.responseBody).toBe("x".repeat(64));
     expect((await attempt("/ok")).statusCode).toBe(204);
+  });
+
+  it("cuts the kept answer at a character boundary, never inside a UTF-8 sequence", async () => {
+    const outcome = await attempt("/utf8");
+    expect(outcome.statusCode).toBe(500);
+    expect(outcome.responseBody).toBe("x".repeat(63));
   });
 
   it("reports a non-2xx with its body and Retry-After", async () => {

@@ -76,6 +76,22 @@ export class GateScheduler<T> {
     return dropped;
   }
 
+  /** Removes the items queued (not started) in one gate for which `drop` is true; returns how many. */
+  removeQueued(key: string, drop: (item: T) => boolean): number {
+    const gate = this.gates.get(key);
+    if (gate === undefined) return 0;
+    const kept = gate.queue.filter((item) => !drop(item));
+    const removed = gate.queue.length - kept.length;
+    if (removed === 0) return 0;
+    if (kept.length === 0) {
+      this.dropQueued(key);
+      return removed;
+    }
+    gate.queue.splice(0, gate.queue.length, ...kept);
+    this.count -= removed;
+    return removed;
+  }
+
   /** Removes and returns everything queued in every gate. */
   dropAllQueued(): T[] {
     const dropped: T[] = [];

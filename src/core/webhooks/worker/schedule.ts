@@ -36,9 +36,15 @@ export function parseRetryAfter(value: string | undefined, now: number = Date.no
   if (value === undefined) return null;
   const text = value.trim();
   if (/^\d+$/.test(text)) return Number(text) * 1000;
-  // An HTTP date names its day and month ("Fri, 31 Jan 2025 12:00:00 GMT"); Date.parse alone takes "-5".
-  if (!/^[A-Za-z]{3}, /.test(text)) return null;
-  const at = Date.parse(text);
+  // An HTTP date names its day and month; Date.parse alone takes "-5". Recipients must read all three
+  // forms (RFC 9110 §5.6.7): "Fri, 31 Jan 2025 12:00:00 GMT", the obsolete "Friday, 31-Jan-25 12:00:00
+  // GMT", and asctime's "Fri Jan 31 12:00:00 2025", which is UTC but says no zone (Date.parse would
+  // read it as local time).
+  let at: number;
+  if (/^[A-Za-z]{3,9}, /.test(text)) at = Date.parse(text);
+  else if (/^[A-Za-z]{3} [A-Za-z]{3} [ \d]\d \d\d:\d\d:\d\d \d{4}$/.test(text))
+    at = Date.parse(`${text} GMT`);
+  else return null;
   if (Number.isNaN(at)) return null;
   return Math.max(0, at - now);
 }

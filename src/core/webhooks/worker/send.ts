@@ -54,7 +54,7 @@ export function postWebhook(dispatcher: Dispatcher, request: SendRequest): Promi
       const ok = statusCode >= 200 && statusCode < 300;
       settle({
         statusCode,
-        responseBody: Buffer.concat(chunks).subarray(0, request.responseBodyLimit).toString("utf8"),
+        responseBody: keptText(Buffer.concat(chunks), request.responseBodyLimit),
         durationMs: elapsed(),
         error: ok ? null : `HTTP ${statusCode}`,
         retryAfterMs: parseRetryAfter(retryAfter),
@@ -119,6 +119,16 @@ export function postWebhook(dispatcher: Dispatcher, request: SendRequest): Promi
       failed(error);
     }
   });
+}
+
+/**
+ * The first `limit` bytes of an answer as text. Where the cut falls inside a UTF-8 character, that
+ * character is left out (a decoder in stream mode holds back an incomplete sequence) rather than shown
+ * as U+FFFD, which the customer would read as the receiver sending garbage.
+ */
+function keptText(bytes: Buffer, limit: number): string {
+  if (bytes.length < limit) return bytes.toString("utf8");
+  return new TextDecoder("utf-8", { ignoreBOM: true }).decode(bytes.subarray(0, limit), { stream: true });
 }
 
 const ERROR_WORDS: Record<string, string> = {

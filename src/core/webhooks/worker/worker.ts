@@ -34,6 +34,7 @@ import { type Gate, GateScheduler, held } from "./gates.js";
 import { HandOffInbox, type HandOffStats } from "./handoff.js";
 import { webhookBody } from "./payload.js";
 import { SendRates } from "./rates.js";
+import { stillHeld } from "./recheck.js";
 import { type AttemptResult, disableGoneEndpoints, endUnrecorded, writeAttemptResults } from "./results.js";
 import { nextRetryDelay, type RetryPolicy } from "./schedule.js";
 import { postWebhook, type SendOutcome } from "./send.js";
@@ -82,6 +83,12 @@ export interface WebhookWorkerOptions {
    * claim was sent, on this process's monotonic clock); later it is given back unsent, due at once.
    */
   leaseMs?: number | undefined;
+  /**
+   * A held row that waited longer than this in its gate, in ms, is checked against the database before
+   * it is sent (recheck.ts): its endpoint may have been disabled, deleted or moved to another URL, or
+   * the delivery retried by hand, while it waited. Default 1000.
+   */
+  recheckAfterMs?: number | undefined;
   /** Relative jitter of retry delays, 0–1. Default 0.2 (±20 %). */
   jitter?: number | undefined;
   /** Most a `Retry-After` may delay a retry, in ms. Default the longest delay of the schedule. */
@@ -135,6 +142,8 @@ const HANDOFF_BACKLOG_SECONDS = 10;
 /** Outcomes written at once; fewer wait up to RESULT_LINGER_MS for more. */
 const RESULT_BATCH_MIN = 64;
 const RESULT_LINGER_MS = 10;
+/** Held rows checked at once by {@link WebhookWorker.stillOurs} (the one to send, and those queued next). */
+const RECHECK_BATCH = 256;
 /** Slack between the latest end of an attempt and the end of its lease, in ms (event-loop delays). */
 const LEASE_MARGIN_MS = 1000;
 
@@ -142,6 +151,12 @@ interface Job {
   row: DeliveryToSend;
   /** `performance.now()` after which the attempt could outlast the lease: the row is given back. */
   sendBy: number;
+  /** `performance.now()` when the row was last read from the database (claimed, handed, rechecked). */
+  checkedAt: number;
+  /** The recheck under way that covers this job, if any. */
+  check?: Promise<void> | undefined;
+  /** The recheck found the row no longer ours to send (see recheck.ts). */
+  dropped?: boolean;
 }
 
 export class WebhookWorker {
@@ -158,6 +173,7 @@ export class WebhookWorker {
   private readonly maxInFlight: number;
   private readonly timeoutMs: number;
   private readonly leaseMs: number;
+  private readonly recheckAfterMs: number;
   private readonly responseBodyLimit: number;
   private readonly userAgent: string;
   private readonly policy: RetryPolicy;
@@ -232,6 +248,7 @@ export class WebhookWorker {
         `webhook lease (${this.leaseMs} ms) must exceed the attempt timeout (${this.timeoutMs} ms) by ${LEASE_MARGIN_MS} ms`,
       );
     }
+    this.recheckAfterMs = options.recheckAfterMs ?? 1000;
     this.responseBodyLimit = options.responseBodyLimit ?? 1024;
     this.userAgent = options.userAgent ?? "smpp-bridge-webhooks/0.1";
     const scheduleMs = options.retryScheduleMs ?? DEFAULT_SCHEDULE_MS;
@@ -452,10 +469,11 @@ export class WebhookWorker {
   /** Queues rows (claimed or handed over) in their gates; returns the gates they went to. */
   private enqueue(rows: readonly DeliveryToSend[], sendBy: number): Set<string> {
     const keys = new Set<string>();
+    const checkedAt = performance.now();
     for (const row of rows) {
       const key = gateOf(row.endpoint_id, row.url);
       keys.add(key);
-      this.gates.add(key, { row, sendBy });
+      this.gates.add(key, { row, sendBy, checkedAt });
     }
     return keys;
   }
@@ -514,6 +532,7 @@ export class WebhookWorker {
   }
 
   private async deliver(gate: Gate<Job>, job: Job): Promise<void> {
+    if (!(await this.stillOurs(gate, job))) return;
     const row = job.row;
     const attemptedAt = new Date();
     let outcome: SendOutcome;
@@ -526,6 +545,50 @@ export class WebhookWorker {
       outcome = failedBeforeSending(error instanceof Error ? error.message : String(error));
     }
     this.record(gate, row, attemptedAt, outcome);
+  }
+
+  /**
+   * Whether a job may still be sent. One that waited longer than `recheckAfterMs` is checked against
+   * the database first, with every job queued behind it in its gate, in one statement: those no longer
+   * ours (disabled, deleted, retried by hand, taken over) are dropped without an attempt, the others
+   * take their row's current URL. Jobs already covered by a check under way wait for it.
+   */
+  private async stillOurs(gate: Gate<Job>, job: Job): Promise<boolean> {
+    if (job.check === undefined && performance.now() - job.checkedAt > this.recheckAfterMs) {
+      // The head of the queue only: those are sent next, and a fast receiver's long backlog (seconds
+      // of hand-offs) is not looked up again every second.
+      const jobs = [job, ...gate.queue.slice(0, RECHECK_BATCH).filter((j) => j.check === undefined)];
+      const check = this.recheck(gate.key, jobs);
+      for (const j of jobs) j.check = check;
+    }
+    if (job.check !== undefined) await job.check;
+    return job.dropped !== true;
+  }
+
+  private async recheck(key: string, jobs: readonly Job[]): Promise<void> {
+    let current: Map<string, string> | undefined;
+    try {
+      current = await stillHeld(
+        this.db,
+        this.owner,
+        jobs.map((j) => j.row.id),
+      );
+    } catch (error) {
+      // Sent as held, as before the check existed: a database hiccup must not stall the receiver, and
+      // an outcome is still written only while the lease is ours.
+      this.logger?.warn({ err: error }, "webhook recheck of held deliveries failed; sending them as held");
+    }
+    const now = performance.now();
+    let dropped = false;
+    for (const j of jobs) {
+      j.check = undefined;
+      j.checkedAt = now;
+      if (current === undefined) continue;
+      const url = current.get(j.row.id);
+      if (url === undefined) dropped = j.dropped = true;
+      else j.row.url = url;
+    }
+    if (dropped) this.gates.removeQueued(key, (j) => j.dropped === true);
   }
 
   private async attempt(row: DeliveryToSend): Promise<SendOutcome> {

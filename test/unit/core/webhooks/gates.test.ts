@@ -47,4 +47,17 @@ describe("GateScheduler", () => {
     expect(gates.size).toBe(2);
     expect(gates.dropAllQueued()).toEqual([]);
   });
+
+  it("removes chosen queued items of one gate, keeping the rest in order and the counts right", () => {
+    const gates = new GateScheduler<string>(1);
+    for (const item of ["x0", "x1", "x2", "x3"]) gates.add("x", item);
+    expect(gates.next()?.item).toBe("x0");
+    expect(gates.removeQueued("x", (item) => item === "x2")).toBe(1);
+    expect(gates.size).toBe(3);
+    expect(gates.removeQueued("x", (item) => item === "x0")).toBe(0); // sending, not queued
+    expect(gates.removeQueued("x", () => true)).toBe(2);
+    expect(gates.size).toBe(1);
+    expect(gates.next()).toBeUndefined();
+    expect(gates.removeQueued("nothing", () => true)).toBe(0);
+  });
 });

@@ -49,4 +49,11 @@ describe("parseRetryAfter", () => {
     expect(parseRetryAfter("soon", now)).toBeNull();
     expect(parseRetryAfter("-5", now)).toBeNull();
   });
+
+  it("reads the obsolete HTTP-date forms a recipient must accept (RFC 9110 §5.6.7), as UTC", () => {
+    const now = Date.parse("2025-01-31T12:00:00Z");
+    expect(parseRetryAfter("Friday, 31-Jan-25 12:01:00 GMT", now)).toBe(60_000);
+    expect(parseRetryAfter("Fri Jan 31 12:01:00 2025", now)).toBe(60_000);
+    expect(parseRetryAfter("Fri Jan  1 12:01:00 2100", now)).toBeGreaterThan(0);
+  });
 });
