@@ -219,6 +219,7 @@ export async function startService(
       instanceId,
       leaseMs: options.dispatcher?.leaseMs ?? DEFAULT_LEASE_MS,
       groupCommit: options.groupCommit,
+      allowPrivateCallbacks: config.webhookAllowPrivate,
       logger,
     });
     stack.push({ name: "accept queue", stop: () => messages.close() });

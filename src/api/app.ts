@@ -30,7 +30,13 @@ export const MAX_BODY_BYTES = 2 * 1024 * 1024;
  */
 export function createApp(deps: AppDeps): App {
   const logger = deps.logger ?? pino({ level: "warn" });
-  const messages = deps.messages ?? new MessageService({ db: deps.db, logger });
+  const messages =
+    deps.messages ??
+    new MessageService({
+      db: deps.db,
+      allowPrivateCallbacks: deps.config.webhookAllowPrivate,
+      logger,
+    });
   const wakeWebhooks = deps.wakeWebhooks ?? (() => {});
   const resolved: Required<AppDeps> = {
     ...deps,

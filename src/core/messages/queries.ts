@@ -2,7 +2,19 @@
  * Reading and canceling a customer's messages. Every query names the account, so another tenant's id
  * is simply not found. Lists are newest first by id (time-ordered) on the (account_id, id desc) index.
  */
-import { and, asc, desc, eq, getTableColumns, inArray, lt, type SQL, sql } from "drizzle-orm";
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  getTableColumns,
+  inArray,
+  isNotNull,
+  lt,
+  notExists,
+  type SQL,
+  sql,
+} from "drizzle-orm";
 import { anyOfText } from "../../db/any-of.js";
 import type { Executor } from "../../db/client.js";
 import { type MessageStatus, messageParts, messages, upstreams } from "../../db/schema.js";
@@ -18,7 +30,11 @@ export interface MessageFilter {
   clientReference?: string | undefined;
 }
 
-/** Statuses a message can be canceled from: nothing has been handed to an SMSC yet. */
+/**
+ * Statuses a message can be canceled from. `queued` is also a message waiting to retry, which may have
+ * parts an SMSC already accepted: such a message is partly sent and is not cancelable (see
+ * cancelMessage).
+ */
 export const CANCELABLE_STATUSES = ["scheduled", "queued"] as const;
 
 const withUpstream = { message: messages, upstreamName: upstreams.name };
@@ -76,9 +92,11 @@ export async function listMessages(
 }
 
 /**
- * Cancels a message that is still `scheduled` or `queued`. The status test is in the UPDATE itself,
- * so a dispatcher claiming the message at the same moment either sees `canceled` (its own conditional
- * claim fails) or has already moved it on (this update matches nothing: 409).
+ * Cancels a message that is still `scheduled` or `queued` with no part accepted by an SMSC (a retry
+ * after a partial send is `queued` too, but canceling it would strand the parts already on their way:
+ * 409). The tests are in the UPDATE itself, so a dispatcher claiming the message at the same moment
+ * either sees `canceled` (its own conditional claim fails) or has already moved it on (this update
+ * matches nothing: 409).
  */
 export async function cancelMessage(db: Executor, accountId: string, id: string): Promise<MessageJson> {
   const update = db
@@ -96,6 +114,12 @@ export async function cancelMessage(db: Executor, accountId: string, id: string)
         eq(messages.id, id),
         eq(messages.accountId, accountId),
         inArray(messages.status, [...CANCELABLE_STATUSES]),
+        notExists(
+          db
+            .select({ one: sql`1` })
+            .from(messageParts)
+            .where(and(eq(messageParts.messageId, messages.id), isNotNull(messageParts.smscMessageId))),
+        ),
       ),
     )
     .returning({
@@ -112,6 +136,11 @@ export async function cancelMessage(db: Executor, accountId: string, id: string)
       .from(messages)
       .where(and(eq(messages.id, id), eq(messages.accountId, accountId)));
     if (current === undefined) throw new NotFoundError("Message", id);
+    if ((CANCELABLE_STATUSES as readonly string[]).includes(current.status)) {
+      throw new ConflictError(
+        `Message ${id} is ${current.status}, but an SMSC already accepted part of it (or it was being sent just now); it cannot be canceled.`,
+      );
+    }
     throw new ConflictError(
       `Message ${id} is ${current.status}; only scheduled or queued messages can be canceled.`,
     );

@@ -59,6 +59,8 @@ export interface MessageServiceOptions {
   keySweepIntervalMs?: number | undefined;
   /** Past `send_at` still taken as "now", in ms. Default 30000. */
   sendAtToleranceMs?: number | undefined;
+  /** Take status_callback_url on private addresses (WEBHOOK_ALLOW_PRIVATE). Default false. */
+  allowPrivateCallbacks?: boolean | undefined;
   /** Wall clock in ms since the epoch. Default `Date.now`. */
   clock?: (() => number) | undefined;
   /** Monotonic clock for the per-account rate, in ms. Default `performance.now`. */
@@ -94,6 +96,7 @@ export class MessageService {
   private readonly lease: LeaseOptions | null;
   private readonly clock: () => number;
   private readonly sendAtToleranceMs: number | undefined;
+  private readonly allowPrivateCallbacks: boolean;
   private readonly keySweepIntervalMs: number;
   private readonly logger: Logger | undefined;
   /** Wall-clock time of the last sweep start; the first accept of a process sweeps. */
@@ -121,6 +124,7 @@ export class MessageService {
     this.rate = new AccountRateLimiter({ now: options.monotonic });
     this.clock = options.clock ?? Date.now;
     this.sendAtToleranceMs = options.sendAtToleranceMs;
+    this.allowPrivateCallbacks = options.allowPrivateCallbacks ?? false;
     this.keySweepIntervalMs = options.keySweepIntervalMs ?? DEFAULT_KEY_SWEEP_INTERVAL_MS;
     this.logger = options.logger;
   }
@@ -235,7 +239,12 @@ export class MessageService {
   }
 
   private context(defaultFrom: string | null, now: Date): ValidationContext {
-    return { defaultFrom, now: now.getTime(), sendAtToleranceMs: this.sendAtToleranceMs };
+    return {
+      defaultFrom,
+      now: now.getTime(),
+      sendAtToleranceMs: this.sendAtToleranceMs,
+      allowPrivateCallbacks: this.allowPrivateCallbacks,
+    };
   }
 
   private prepare(valid: ValidMessage, accountId: string, now: Date): AcceptedMessage {

@@ -56,6 +56,19 @@ export function parseWebhookUrl(text: string): URL {
   return url;
 }
 
+/**
+ * Why a URL's host is a forbidden target without asking DNS: an IP literal in a forbidden range (the URL
+ * parser has already turned `2130706433` or `0x7f.1` into `127.0.0.1`), or a name under `localhost`
+ * (always loopback, RFC 6761). Null when only DNS can tell. For checks on a hot path, where a lookup per
+ * request would cost too much; delivery checks every address again anyway.
+ */
+export function literalTargetReason(url: URL): string | null {
+  const host = urlHost(url).toLowerCase().replace(/\.$/, "");
+  if (isIP(host) !== 0) return forbiddenAddressReason(host);
+  if (host === "localhost" || host.endsWith(".localhost")) return "loopback name";
+  return null;
+}
+
 export interface UrlCheckOptions {
   /** Allow loopback/private/link-local targets (WEBHOOK_ALLOW_PRIVATE). Default false. */
   allowPrivate?: boolean;

@@ -56,6 +56,10 @@ describe("POST /admin/accounts", () => {
       [{ name: "A", default_from: "TwelveChars!" }, ["default_from"]],
       [{ name: "A", default_from: "" }, ["default_from"]],
       [{ name: "A", default_from: "+1234567890123456" }, ["default_from"]],
+      // Senders a send would refuse, so every send relying on the default would fail:
+      [{ name: "A", default_from: "07700900123" }, ["default_from"]], // national number
+      [{ name: "A", default_from: "12" }, ["default_from"]], // neither short code nor number
+      [{ name: "A", default_from: "ACME€" }, ["default_from"]], // not sendable in source_addr
       [{ name: "A", max_tps: 0 }, ["max_tps"]],
       [{ name: "A", max_tps: 1.5 }, ["max_tps"]],
       [{ name: "A", role: "admin" }, ["role"]],

@@ -1,3 +1,4 @@
+import { literalTargetReason } from "../../webhooks/url-policy.js";
 import type { FieldIssue } from "../errors.js";
 import type { SendRequest, ValidMessage } from "../types.js";
 import { normalizeNumber, normalizeSender } from "./addresses.js";
@@ -10,6 +11,11 @@ export const MAX_VALIDITY_SECONDS = 604_800;
 export const DEFAULT_SEND_AT_TOLERANCE_MS = 30_000;
 
 const DATA_CODING = { gsm7: 0x00, latin1: 0x03, ucs2: 0x08 } as const;
+/**
+ * The last instant a message's times may reach: the end of year 9999, the last a four-digit ISO 8601
+ * year can write (a later expiry, send_at plus validity, would not even reach the database).
+ */
+const LAST_INSTANT_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
 
 export interface ValidationContext {
   /** The account's sender when the request names none; null: `from` is required. */
@@ -21,6 +27,12 @@ export interface ValidationContext {
    * behind ours), in ms. Default {@link DEFAULT_SEND_AT_TOLERANCE_MS}.
    */
   sendAtToleranceMs?: number;
+  /**
+   * Take a `status_callback_url` on a loopback, private or link-local address (WEBHOOK_ALLOW_PRIVATE).
+   * Default false: such a callback is refused here, where the customer learns of it, rather than at
+   * every delivery, where they would not.
+   */
+  allowPrivateCallbacks?: boolean;
 }
 
 export type ValidationResult = { ok: true; value: ValidMessage } | { ok: false; issues: FieldIssue[] };
@@ -57,11 +69,16 @@ export function validateSend(
   if (!text.ok) issue("text", text.issue.message);
 
   const validity = request.validity_period;
-  if (
-    validity !== undefined &&
-    !(Number.isInteger(validity) && validity >= MIN_VALIDITY_SECONDS && validity <= MAX_VALIDITY_SECONDS)
-  ) {
-    issue("validity_period", `Must be a whole number of seconds from 60 to 604800`);
+  const validityOk =
+    validity === undefined ||
+    (Number.isInteger(validity) && validity >= MIN_VALIDITY_SECONDS && validity <= MAX_VALIDITY_SECONDS);
+  if (!validityOk) issue("validity_period", `Must be a whole number of seconds from 60 to 604800`);
+
+  const callback = request.status_callback_url;
+  if (callback !== undefined && context.allowPrivateCallbacks !== true) {
+    const reason = literalTargetReason(new URL(callback));
+    if (reason !== null)
+      issue("status_callback_url", `The host is a ${reason}: webhooks go to public addresses only`);
   }
 
   let sendAt: Date | null = null;
@@ -70,7 +87,9 @@ export function validateSend(
     const tolerance = context.sendAtToleranceMs ?? DEFAULT_SEND_AT_TOLERANCE_MS;
     if (Number.isNaN(time)) issue("send_at", "Must be an ISO 8601 date-time with a zone");
     else if (time < context.now - tolerance) issue("send_at", "Must not be in the past");
-    else sendAt = new Date(time);
+    else if (validityOk && time + (validity ?? 0) * 1000 > LAST_INSTANT_MS) {
+      issue("send_at", "Must leave room for validity_period before the end of year 9999");
+    } else sendAt = new Date(time);
   }
 
   if (issues.length > 0 || !to.ok || from === undefined || !text.ok) return { ok: false, issues };

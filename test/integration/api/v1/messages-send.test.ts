@@ -208,6 +208,20 @@ describe("POST /v1/messages validation (422 problem+json naming each field)", ()
       { ...valid, status_callback_url: "example" },
       ["status_callback_url"],
     ],
+    // Private targets (WEBHOOK_ALLOW_PRIVATE is off): refused now rather than dropped at every delivery.
+    ...[
+      "http://127.0.0.1:9000/cb",
+      "http://2130706433/",
+      "http://[::1]/",
+      "http://10.0.0.1/",
+      "http://169.254.169.254/",
+      "http://localhost:8080/",
+      "http://api.localhost./x",
+    ].map((url): [string, Record<string, unknown>, string[]] => [
+      `a status_callback_url of ${url}`,
+      { ...valid, status_callback_url: url },
+      ["status_callback_url"],
+    ]),
     ["a 65-character client_reference", { ...valid, client_reference: "r".repeat(65) }, ["client_reference"]],
     ["delivery_report as a string", { ...valid, delivery_report: "yes" }, ["delivery_report"]],
     ["an unknown field", { ...valid, priority: 1 }, ["priority"]],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { forbiddenAddressReason } from "../../../../src/core/webhooks/address-policy.js";
+import { literalTargetReason } from "../../../../src/core/webhooks/url-policy.js";
 
 describe("forbiddenAddressReason", () => {
   it.each([
@@ -33,6 +34,8 @@ describe("forbiddenAddressReason", () => {
     ["::127.0.0.1", "loopback"],
     ["64:ff9b::a9fe:a9fe", "link-local"],
     ["2002:7f00:1::1", "loopback"],
+    ["64:ff9b:1::a00:1", "local-use NAT64"],
+    ["64:ff9b:1:ffff::1", "local-use NAT64"],
     ["2002:c0a8:101::", "private"],
   ])("refuses %s (%s)", (address, reason) => {
     expect(forbiddenAddressReason(address)).toContain(reason);
@@ -57,5 +60,29 @@ describe("forbiddenAddressReason", () => {
 
   it.each([["example.com"], [""], ["1.2.3"], ["::g"]])("refuses %j, not an IP address", (value) => {
     expect(forbiddenAddressReason(value)).toBe("not an IP address");
+  });
+});
+
+describe("literalTargetReason", () => {
+  it.each([
+    ["http://127.0.0.1/", "loopback"],
+    ["http://2130706433/", "loopback"],
+    ["http://0x7f.1/", "loopback"],
+    ["http://[::ffff:7f00:1]/", "loopback"],
+    ["http://10.1.2.3/", "private"],
+    ["http://169.254.169.254/latest", "link-local"],
+    ["http://LOCALHOST:80/", "loopback name"],
+    ["http://api.localhost./", "loopback name"],
+  ])("%s is refused without DNS (%s)", (url, reason) => {
+    expect(literalTargetReason(new URL(url))).toEqual(expect.stringContaining(reason));
+  });
+
+  it.each([
+    "https://example.com/cb",
+    "http://93.184.215.14/",
+    "http://[2606:4700::1111]/",
+    "http://localhost.example/",
+  ])("%s is left to DNS and delivery", (url) => {
+    expect(literalTargetReason(new URL(url))).toBeNull();
   });
 });

@@ -1,16 +1,18 @@
 import { z } from "@hono/zod-openapi";
 import type { Account, AccountInput } from "../../../../core/accounts.js";
+import { normalizeSender } from "../../../../core/messages/validate/addresses.js";
 import { iso, timestamp } from "../../../fields.js";
 import { pageSchema } from "../../../pagination.js";
 
-// A sender is a number (optional +, up to 15 digits) or an alphanumeric name of at most 11 characters.
-const SENDER = /^(\+?[0-9]{1,15}|(?=.*[A-Za-z])[A-Za-z0-9 .\-_&']{1,11})$/;
-
 const fields = {
   name: z.string().trim().min(1).max(100).openapi({ example: "Acme Ltd" }),
+  // The check a send makes of its `from`: a default it would refuse would fail every send without one.
   default_from: z
     .string()
-    .regex(SENDER, "Must be a number (up to 15 digits) or an alphanumeric sender of 1–11 characters")
+    .superRefine((value, ctx) => {
+      const sender = normalizeSender(value);
+      if (!sender.ok) ctx.addIssue({ code: "custom", message: sender.message });
+    })
     .nullable()
     .openapi({ description: "Sender used when a message has no `from`; null: none", example: "ACME" }),
   max_tps: z

@@ -22,12 +22,14 @@ export const MAX_BATCH_MESSAGES = 1000;
 const sendFields = {
   to: z.string().openapi({
     description:
-      "International number, `+` optional, 6–15 digits (spaces, dashes, dots, parentheses ignored)",
+      "International number with its country code, `+` optional (`00` is read as `+`), 6–15 digits " +
+      "(spaces, dashes, dots, parentheses ignored); a national number starting with 0 is refused",
     example: "+447700900123",
   }),
   from: z.string().openapi({
     description:
-      "Alphanumeric sender (1–11 GSM characters, at least one letter), short code (3–8 digits) or " +
+      "Alphanumeric sender (1–11 GSM characters, at least one letter; € and the Greek capitals cannot " +
+      "be sent in a sender), short code (3–8 digits) or " +
       "international number (`+` and 6–15 digits, or 9–15 digits). Required unless the account has a default sender.",
     example: "ACME",
   }),
@@ -60,7 +62,12 @@ const sendFields = {
   status_callback_url: z
     .url({ protocol: /^https?$/, error: "Must be an http or https URL" })
     .max(2048)
-    .openapi({ description: "Extra webhook target for this message's events" }),
+    .openapi({
+      description:
+        "Extra webhook target for this message's events. Like an endpoint's URL it must be public: a " +
+        "loopback, private or link-local IP address or a `localhost` name is refused (422) unless the " +
+        "service runs with WEBHOOK_ALLOW_PRIVATE=true; a name resolving to one is refused at delivery.",
+    }),
 };
 
 export const SendMessageSchema = z
