@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import { z } from "@hono/zod-openapi";
+import { normalizeReceivingNumber } from "../core/inbound/addresses.js";
 
 /** Reusable request/response fields, so every route validates the same thing the same way. */
 
@@ -30,24 +31,19 @@ export const hostField = () =>
   z.string().refine(isHost, "Must be a hostname or an IP address").openapi({ example: "smsc.example.net" });
 
 /**
- * A phone number in international form: optional `+`, then 6–15 digits once spaces, dashes, dots and
- * parentheses are removed. Null when it is not one.
+ * A number SMS are received on: a short code of 3–8 digits, kept as is, or an international number (`+`
+ * optional, `00` read as `+`), stored and echoed as E.164 with `+` (core/inbound/addresses.ts).
  */
-export function normalizeE164(value: string): string | null {
-  const compact = value.replace(/[\s\-.()]/g, "");
-  return /^\+?[0-9]{6,15}$/.test(compact) ? `+${compact.replace(/^\+/, "")}` : null;
-}
-
-/** A phone number, given with or without `+`, stored and echoed as E.164 with `+`. */
-export const e164Field = () =>
+export const receivingNumberField = () =>
   z
     .string()
-    .refine(
-      (value) => normalizeE164(value) !== null,
-      "Must be an international number: + optional, 6–15 digits",
-    )
-    .transform((value) => normalizeE164(value) ?? value)
-    .openapi({ example: "+447700900123" });
+    .transform((value, ctx) => {
+      const number = normalizeReceivingNumber(value);
+      if (number.ok) return number.value;
+      ctx.addIssue({ code: "custom", message: number.message });
+      return z.NEVER;
+    })
+    .openapi({ type: "string", example: "+447700900123" });
 
 /** Printable ASCII (SMPP C-octet strings carry nothing else reliably). */
 export const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;

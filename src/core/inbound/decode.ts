@@ -53,8 +53,8 @@ export type DecodedInbound = SingleInbound | InboundSegment;
 
 /** Reads an inbound PDU (not a receipt) with the upstream's DCS 0 charset. Never throws. */
 export function decodeInbound(pdu: InboundPdu, dcs0Charset: Dcs0Charset): DecodedInbound {
-  const from = normalizeInboundAddress(pdu.source_addr);
-  const to = normalizeInboundAddress(pdu.destination_addr);
+  const from = normalizeInboundAddress(pdu.source_addr, pdu.source_addr_ton);
+  const to = normalizeInboundAddress(pdu.destination_addr, pdu.dest_addr_ton);
   // data_sm has no short_message: its user data is in message_payload.
   const msg: ShortMessageLike =
     pdu.command === "deliver_sm" ? pdu : { ...pdu, short_message: Buffer.alloc(0) };

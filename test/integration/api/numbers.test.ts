@@ -38,6 +38,14 @@ describe("POST /admin/numbers", () => {
     });
   });
 
+  it("assigns a short code, kept as its digits (inbound SMS to 88222 arrive without a +)", async () => {
+    const response = await api.call("POST", "/admin/numbers", {
+      json: { number: "88222", account_id: accountA },
+    });
+    expect(response.status).toBe(201);
+    expect(await response.json()).toMatchObject({ number: "88222", account_id: accountA });
+  });
+
   it("refuses the same number again, however it is written, for any account (409)", async () => {
     await api.call("POST", "/admin/numbers", { json: { number: "+447700900200", account_id: accountA } });
     for (const [number, account] of [
@@ -53,7 +61,8 @@ describe("POST /admin/numbers", () => {
   it("rejects malformed fields (422) and an unknown account (422 on account_id)", async () => {
     const cases: [Record<string, unknown>, string[]][] = [
       [{}, ["account_id", "number"]],
-      [{ number: "12345", account_id: accountA }, ["number"]],
+      [{ number: "12", account_id: accountA }, ["number"]],
+      [{ number: "07700900300", account_id: accountA }, ["number"]],
       [{ number: "+4477009001234567", account_id: accountA }, ["number"]],
       [{ number: "+44abc", account_id: accountA }, ["number"]],
       [{ number: 447700900300, account_id: accountA }, ["number"]],

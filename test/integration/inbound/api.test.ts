@@ -181,6 +181,20 @@ describe("GET /v1/inbound/{id}", () => {
   });
 });
 
+describe("short codes", () => {
+  test("an SMS to a registered short code reaches its account, shown and filtered without a +", async () => {
+    const carol = await h.customer();
+    await json(
+      await h.call("POST", "/admin/numbers", { json: { number: "88222", account_id: carol.accountId } }),
+      201,
+    );
+    // A national sender (TON 2) to the short code (TON 3), as operators deliver "text JOIN to 88222".
+    await receive("88222", "JOIN", { source_addr_ton: 2, source_addr: "07700900456", dest_addr_ton: 3 });
+    const body = await json<PageJson<InboundMessage>>(await carol.call("GET", "/v1/inbound?to=88222"));
+    expect(body.data).toEqual([expect.objectContaining({ to: "88222", from: "07700900456", text: "JOIN" })]);
+  });
+});
+
 describe("GET /admin/inbound", () => {
   test("every inbound SMS with its account; ?unassigned=true only those to no known number", async () => {
     const all = await json<PageJson<AdminInbound>>(await h.call("GET", "/admin/inbound?limit=100"));

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { bearerToken } from "../../../src/api/auth.js";
 import { ApiError } from "../../../src/api/errors.js";
-import { isHost, normalizeE164 } from "../../../src/api/fields.js";
+import { isHost, receivingNumberField } from "../../../src/api/fields.js";
 import { decodeCursor, encodeCursor } from "../../../src/api/pagination.js";
 import { fieldErrors } from "../../../src/api/problem.js";
 
@@ -65,12 +65,13 @@ describe("bearerToken", () => {
 });
 
 describe("fields", () => {
-  it("normalise phone numbers to E.164 with +", () => {
-    expect(normalizeE164("447700900123")).toBe("+447700900123");
-    expect(normalizeE164("+44 7700-900.123")).toBe("+447700900123");
-    expect(normalizeE164("12345")).toBeNull();
-    expect(normalizeE164("+1234567890123456")).toBeNull();
-    expect(normalizeE164("44770090012a")).toBeNull();
+  it("read a receiving number: E.164 with + for numbers, digits for short codes", () => {
+    const field = receivingNumberField();
+    expect(field.parse("447700900123")).toBe("+447700900123");
+    expect(field.parse("+44 7700-900.123")).toBe("+447700900123");
+    expect(field.parse("88222")).toBe("88222");
+    for (const bad of ["12", "+1234567890123456", "44770090012a", "07700900123"])
+      expect(field.safeParse(bad).success).toBe(false);
   });
 
   it("accept host names and IP literals only", () => {

@@ -1,6 +1,6 @@
 /** assembleGroups (which stored segments make a message) and address normalisation: pure, no database. */
 import { describe, expect, test } from "vitest";
-import { normalizeInboundAddress } from "../../../../src/core/inbound/addresses.js";
+import { normalizeInboundAddress, normalizeReceivingNumber } from "../../../../src/core/inbound/addresses.js";
 import { assembleGroups } from "../../../../src/core/inbound/record.js";
 import type { PendingPart } from "../../../../src/core/inbound/statements.js";
 
@@ -61,11 +61,35 @@ describe("assembleGroups", () => {
 });
 
 describe("normalizeInboundAddress", () => {
-  test("digits get a leading +, alphanumeric senders stay as they are", () => {
+  test("international numbers get a leading +, alphanumeric senders stay as they are", () => {
     expect(normalizeInboundAddress("447700900123")).toBe("+447700900123");
     expect(normalizeInboundAddress("+447700900123")).toBe("+447700900123");
-    expect(normalizeInboundAddress(" 12345 ")).toBe("+12345");
-    expect(normalizeInboundAddress("ACME Bank")).toBe("ACME Bank");
+    expect(normalizeInboundAddress("447700900123", 1)).toBe("+447700900123");
+    expect(normalizeInboundAddress("12345", 1)).toBe("+12345");
+    expect(normalizeInboundAddress("ACME Bank", 5)).toBe("ACME Bank");
     expect(normalizeInboundAddress("")).toBe("");
+  });
+
+  test("short codes and national numbers stay digits: with a + they would be numbers that do not exist", () => {
+    expect(normalizeInboundAddress(" 88222 ")).toBe("88222");
+    expect(normalizeInboundAddress("88222", 3)).toBe("88222");
+    expect(normalizeInboundAddress("07700900123")).toBe("07700900123");
+    expect(normalizeInboundAddress("7700900123", 2)).toBe("7700900123");
+  });
+});
+
+describe("normalizeReceivingNumber", () => {
+  test.each([
+    ["88222", "88222"],
+    ["123", "123"],
+    ["+447700900123", "+447700900123"],
+    ["447700900123", "+447700900123"],
+    ["0044 7700 900123", "+447700900123"],
+  ])("%j → %j", (input, value) => {
+    expect(normalizeReceivingNumber(input)).toEqual({ ok: true, value });
+  });
+
+  test.each(["12", "07700900123", "ACME", "+0123456"])("refuses %j", (input) => {
+    expect(normalizeReceivingNumber(input).ok).toBe(false);
   });
 });

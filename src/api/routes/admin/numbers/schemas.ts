@@ -1,11 +1,13 @@
 import { z } from "@hono/zod-openapi";
 import type { InboundNumber } from "../../../../core/numbers.js";
-import { e164Field, iso, timestamp } from "../../../fields.js";
+import { iso, receivingNumberField, timestamp } from "../../../fields.js";
 import { pageSchema } from "../../../pagination.js";
 
 export const NumberCreateSchema = z
   .strictObject({
-    number: e164Field().openapi({ description: "International number, + optional" }),
+    number: receivingNumberField().openapi({
+      description: "International number (`+` optional), or a short code of 3–8 digits",
+    }),
     account_id: z
       .string()
       .min(1)

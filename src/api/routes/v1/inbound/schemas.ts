@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import type { InboundRow } from "../../../../core/inbound/queries.js";
 import { type InboundMessage, serializeInbound } from "../../../../core/inbound/serialize.js";
 import { ENCODINGS } from "../../../../db/schema.js";
-import { e164Field, timestamp } from "../../../fields.js";
+import { receivingNumberField, timestamp } from "../../../fields.js";
 import { PageQuerySchema, pageSchema } from "../../../pagination.js";
 
 /** Request and response shapes of /v1/inbound (DESIGN.md §4). */
@@ -14,12 +14,14 @@ export const InboundMessageSchema = z
   .object({
     id: z.string().openapi({ example: "inb_01jd8x3r4t5v6w7x8y9z0a1b2c" }),
     from: z.string().openapi({
-      description: "The sender: E.164 with `+`, or an alphanumeric sender as received",
+      description:
+        "The sender: E.164 with `+`, a national number or short code as digits, or an alphanumeric sender as received",
       example: "+447700900456",
     }),
-    to: z
-      .string()
-      .openapi({ description: "Your number it was sent to, E.164 with `+`", example: "+447700900123" }),
+    to: z.string().openapi({
+      description: "Your number it was sent to: E.164 with `+`, or a short code",
+      example: "+447700900123",
+    }),
     text: z.string().openapi({
       description:
         "The whole text, a concatenated SMS reassembled; upper-case hex when `encoding` is `binary`",
@@ -39,9 +41,12 @@ export const InboundMessageSchema = z
 export const InboundPageSchema = pageSchema(InboundMessageSchema, "InboundMessagePage");
 
 export const InboundListQuerySchema = PageQuerySchema.extend({
-  to: e164Field()
+  to: receivingNumberField()
     .optional()
-    .openapi({ param: { name: "to", in: "query" }, description: "Only SMS to this number, `+` optional" }),
+    .openapi({
+      param: { name: "to", in: "query" },
+      description: "Only SMS to this number (`+` optional) or short code",
+    }),
 });
 
 export function toInboundResponse(row: InboundRow): InboundMessage {
