@@ -111,8 +111,21 @@ export async function runAttempt(
     // Checked right before the (synchronous) enqueue at the gate, so a stop either comes first and is
     // seen here, or comes after and cancels the wait.
     if (deps.stopping()) return { ...base, upstreamId: choice.upstreamId, decision: notSentStopping() };
-    permit = await gate.acquire(plan.send.length);
-    if (permit === undefined) return { ...base, upstreamId: choice.upstreamId, decision: notSentStopping() };
+    if (!choice.bound) {
+      // No upstream of the route has a bound session: a message may wait in the pool for a bind (a
+      // reconnect is usually quick), but not in line at the gate. Queued there, each one held a
+      // dispatch slot for the pool's wait times every message ahead of it, and a backlog for an
+      // upstream that is down or disabled took every slot: traffic to every other upstream stopped.
+      permit = gate.tryAcquire(plan.send.length);
+      if (permit === undefined) {
+        const text = `No session of upstream ${choice.upstreamId} (route ${choice.routeId}) is bound.`;
+        return { ...base, upstreamId: choice.upstreamId, decision: retryUncounted(text) };
+      }
+    } else {
+      permit = await gate.acquire(plan.send.length);
+      if (permit === undefined)
+        return { ...base, upstreamId: choice.upstreamId, decision: notSentStopping() };
+    }
   }
   const upstreamId = choice.upstreamId;
   const accepted = (smscMessageId: string) => deps.accepted?.(message.id, upstreamId, smscMessageId);

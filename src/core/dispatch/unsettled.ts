@@ -62,6 +62,19 @@ export class UnsettledGate {
   }
 
   /**
+   * Takes `parts` permits only if they are free now and nobody waits for them; undefined otherwise.
+   * For a message that should not queue here (its upstream has no bound session to send it on).
+   */
+  tryAcquire(parts: number): UnsettledPermit | undefined {
+    const n = Math.max(0, parts);
+    if (this.waiters.length > 0) return undefined;
+    if (this.unsettledParts > 0 && this.unsettledParts + n > Math.max(1, this.capacity())) return undefined;
+    this.unsettledParts += n;
+    this.peakParts = Math.max(this.peakParts, this.unsettledParts);
+    return this.permit(n);
+  }
+
+  /**
    * Grants what fits now. Acquires and releases do this themselves; call it when the capacity may have
    * grown with nothing moving (a PATCH while every permit waits on a slow commit).
    */
