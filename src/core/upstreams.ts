@@ -1,7 +1,7 @@
 import { desc, eq, getTableColumns, lt, sql } from "drizzle-orm";
 import type { Database, Executor } from "../db/client.js";
 import { routes, upstreams } from "../db/schema.js";
-import { decryptSecret, encryptSecret } from "./crypto.js";
+import { decryptSecret, encryptSecret, SecretDecryptError } from "./crypto.js";
 import { newId } from "./ids.js";
 import { type Page, type PageRequest, toPage } from "./pagination.js";
 import { ConflictError, NotFoundError, sqlState } from "./service-errors.js";
@@ -78,25 +78,38 @@ export async function updateUpstream(
   patch: UpstreamPatch,
 ): Promise<Upstream> {
   const { password, ...settings } = patch;
-  let row: UpstreamRow | undefined;
+  let row: UpstreamRow;
+  let config: UpstreamConfig;
   try {
-    [row] = await deps.db
-      .update(upstreams)
-      .set({
-        ...settings,
-        ...(password !== undefined && {
-          passwordEnc: encryptSecret(password, deps.secretKey, passwordContext(id)),
-        }),
-        updatedAt: sql`now()`,
-      })
-      .where(eq(upstreams.id, id))
-      .returning();
+    // One transaction with the password check: a change the live sessions cannot take (the stored
+    // password does not open under this SECRET_KEY) is not stored either.
+    [row, config] = await deps.db.transaction(async (tx) => {
+      const [updated] = await tx
+        .update(upstreams)
+        .set({
+          ...settings,
+          ...(password !== undefined && {
+            passwordEnc: encryptSecret(password, deps.secretKey, passwordContext(id)),
+          }),
+          updatedAt: sql`now()`,
+        })
+        .where(eq(upstreams.id, id))
+        .returning();
+      if (updated === undefined) throw new NotFoundError("Upstream", id);
+      try {
+        return [updated, toConfig(updated, deps.secretKey)] as const;
+      } catch (error) {
+        if (!(error instanceof SecretDecryptError)) throw error;
+        throw new ConflictError(
+          `${error.message} Send \`password\` to store it again under the current key.`,
+        );
+      }
+    });
   } catch (error) {
     if (sqlState(error) === "23505" && patch.name !== undefined) throw nameTaken(patch.name);
     throw error;
   }
-  if (row === undefined) throw new NotFoundError("Upstream", id);
-  await deps.runtime.apply(toConfig(row, deps.secretKey));
+  await deps.runtime.apply(config);
   return visible(row);
 }
 
@@ -155,6 +168,19 @@ function visible(row: UpstreamRow): Upstream {
   return rest;
 }
 
+/** The bind password in clear; a row it cannot be opened from is named, with the likely cause. */
+function openPassword(row: UpstreamRow, secretKey: Uint8Array): string {
+  try {
+    return decryptSecret(row.passwordEnc, secretKey, passwordContext(row.id));
+  } catch (error) {
+    if (!(error instanceof SecretDecryptError)) throw error;
+    throw new SecretDecryptError(
+      `The password of upstream ${row.id} ("${row.name}") cannot be decrypted with this SECRET_KEY: ` +
+        "it was stored under another key, or the row was altered.",
+    );
+  }
+}
+
 function toConfig(row: UpstreamRow, secretKey: Uint8Array): UpstreamConfig {
   return {
     id: row.id,
@@ -166,7 +192,7 @@ function toConfig(row: UpstreamRow, secretKey: Uint8Array): UpstreamConfig {
     tls_servername: row.tlsServername,
     tls_insecure: row.tlsInsecure,
     system_id: row.systemId,
-    password: decryptSecret(row.passwordEnc, secretKey, passwordContext(row.id)),
+    password: openPassword(row, secretKey),
     system_type: row.systemType,
     bind_mode: row.bindMode,
     sessions: row.sessions,

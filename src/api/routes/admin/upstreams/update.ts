@@ -13,6 +13,9 @@ const route = createRoute({
   operationId: "updateUpstream",
   tags: ["Upstreams"],
   summary: "Change an upstream; its live sessions rebind with the new settings",
+  description:
+    "A taken name is a 409, and so is a change without `password` when the stored password cannot be " +
+    "decrypted with this instance's SECRET_KEY (nothing is changed; send `password` to store it again).",
   security: ADMIN_SECURITY,
   request: {
     params: IdParamsSchema,
