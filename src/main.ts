@@ -251,6 +251,7 @@ export async function startService(
       logger,
       messages,
       wakeWebhooks: () => webhooks.wake(),
+      routesChanged: () => dispatcher.routes.invalidate(),
       metrics,
     });
     const front = new HttpFront({ app, logger, metrics, drainingResponse });

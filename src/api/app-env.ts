@@ -27,6 +27,11 @@ export interface AppDeps {
   metrics?: MetricsExposition | null;
   /** Nudges the webhook delivery worker after a manual retry; default: nothing (its poll finds the row). */
   wakeWebhooks?: () => void;
+  /**
+   * Tells this instance's dispatcher that a route was created or deleted, so the next message is routed
+   * by the new table; default: nothing (the dispatcher re-reads its table every few seconds anyway).
+   */
+  routesChanged?: () => void;
 }
 
 /** Hono environment of every route: the injected deps and the per-request values middleware sets. */

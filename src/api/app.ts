@@ -38,11 +38,13 @@ export function createApp(deps: AppDeps): App {
       logger,
     });
   const wakeWebhooks = deps.wakeWebhooks ?? (() => {});
+  const routesChanged = deps.routesChanged ?? (() => {});
   const resolved: Required<AppDeps> = {
     ...deps,
     logger,
     messages,
     wakeWebhooks,
+    routesChanged,
     metrics: deps.metrics ?? null,
   };
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });

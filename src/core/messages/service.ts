@@ -238,6 +238,14 @@ export class MessageService {
     });
   }
 
+  /**
+   * Forgets the cached settings (default_from, max_tps) of an account this instance just changed, so its
+   * next send uses them. Other instances see the change when their cache entry expires.
+   */
+  accountChanged(accountId: string): void {
+    this.settings.invalidate(accountId);
+  }
+
   private context(defaultFrom: string | null, now: Date): ValidationContext {
     return {
       defaultFrom,

@@ -40,6 +40,7 @@ beforeAll(async () => {
     config: { adminToken, secretKey: randomBytes(32) },
     upstreamRuntime: runtime,
     messages: service,
+    routesChanged: () => dispatcher.routes.invalidate(),
   });
 });
 afterAll(async () => {
@@ -126,6 +127,46 @@ describe("admin API with the real pool", () => {
     expect(message?.parts[0]?.dlr_stat, JSON.stringify(message)).toBe("DELIVRD");
     const routeId = ((await route.json()) as { id: string }).id;
     expect((await call("DELETE", `/admin/routes/${routeId}`)).status).toBe(204);
+  });
+
+  test("a route created or deleted through the admin API routes the very next message", async () => {
+    const other = await call("POST", "/admin/upstreams", {
+      name: "simulator-b",
+      host: "127.0.0.1",
+      port: sim.port,
+      system_id: "bridge",
+      password: "pw1",
+    });
+    const { id: otherId } = (await other.json()) as { id: string };
+    await until(() => runtime.isBound(otherId), "the second upstream bound");
+    const account = await call("POST", "/admin/accounts", { name: "Routed", default_from: "ACME" });
+    const { id: accountId } = (await account.json()) as { id: string };
+    const { key } = (await (await call("POST", `/admin/accounts/${accountId}/api-keys`, {})).json()) as {
+      key: string;
+    };
+    const upstreamOf = async (text: string): Promise<string | null> => {
+      const sent = await call("POST", "/v1/messages", { to: "+447700900777", text }, key);
+      expect(sent.status).toBe(202);
+      const { id } = (await sent.json()) as MessageJson;
+      let message: MessageJson | undefined;
+      await until(async () => {
+        message = (await (await call("GET", `/v1/messages/${id}`, undefined, key)).json()) as MessageJson;
+        return message.upstream !== null;
+      }, "routed");
+      return message?.upstream ?? null;
+    };
+    const shared = await call("POST", "/admin/routes", { prefix: "", upstream_ids: [upstreamId] });
+    expect(await upstreamOf("by the catch-all")).toBe("simulator");
+    // The dispatcher re-reads its table every 5 s on its own; these must not wait for that.
+    const specific = await call("POST", "/admin/routes", { prefix: "4477", upstream_ids: [otherId] });
+    expect(await upstreamOf("by the new longer prefix")).toBe("simulator-b");
+    const specificId = ((await specific.json()) as { id: string }).id;
+    expect((await call("DELETE", `/admin/routes/${specificId}`)).status).toBe(204);
+    expect(await upstreamOf("by the catch-all again")).toBe("simulator");
+
+    const sharedId = ((await shared.json()) as { id: string }).id;
+    expect((await call("DELETE", `/admin/routes/${sharedId}`)).status).toBe(204);
+    expect((await call("DELETE", `/admin/upstreams/${otherId}`)).status).toBe(204);
   });
 
   test("DELETE unbinds and forgets the sessions", async () => {

@@ -241,6 +241,18 @@ describe("POST /v1/messages validation (422 problem+json naming each field)", ()
     expect(problem.errors).toEqual([{ path: "from", message: expect.stringMatching(/default sender/) }]);
   });
 
+  it("uses an account's new default sender from the next send after the admin changes it", async () => {
+    const account = await api.customer();
+    expect((await account.send(valid)).status).toBe(422); // no default yet (and now cached)
+    const patch = await api.call("PATCH", `/admin/accounts/${account.accountId}`, {
+      json: { default_from: "NEWCO" },
+    });
+    expect(patch.status).toBe(200);
+    const response = await account.send(valid);
+    expect(response.status).toBe(202);
+    expect((await response.json<MessageJson>()).from).toBe("NEWCO");
+  });
+
   it("names the first character an explicit encoding cannot carry", async () => {
     const gsm = await acme.send({ ...valid, text: "Hi 😀 and ✓", encoding: "gsm7" });
     expect(gsm.status).toBe(422);

@@ -32,10 +32,8 @@ const route = createRoute({
 
 export const registerUpdateAccount = (app: App) =>
   app.openapi(route, async (c) => {
-    const account = await updateAccount(
-      c.get("deps").db,
-      c.req.valid("param").id,
-      toAccountPatch(c.req.valid("json")),
-    );
+    const deps = c.get("deps");
+    const account = await updateAccount(deps.db, c.req.valid("param").id, toAccountPatch(c.req.valid("json")));
+    deps.messages.accountChanged(account.id);
     return c.json(toAccountResponse(account), 200);
   });

@@ -32,10 +32,12 @@ const route = defineRoute({
 export const registerCreateRoute = (app: App) =>
   app.openapi(route, async (c) => {
     const body = c.req.valid("json");
-    const created = await createRoute(c.get("deps").db, {
+    const deps = c.get("deps");
+    const created = await createRoute(deps.db, {
       prefix: body.prefix,
       upstreamIds: body.upstream_ids,
       accountId: body.account_id ?? null,
     });
+    deps.routesChanged();
     return c.json(toRouteResponse(created), 201);
   });

@@ -21,6 +21,8 @@ const route = createRoute({
 
 export const registerDeleteRoute = (app: App) =>
   app.openapi(route, async (c) => {
-    await deleteRoute(c.get("deps").db, c.req.valid("param").id);
+    const deps = c.get("deps");
+    await deleteRoute(deps.db, c.req.valid("param").id);
+    deps.routesChanged();
     return c.body(null, 204);
   });
