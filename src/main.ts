@@ -23,7 +23,7 @@ import type { SendRequest } from "./core/messages/types.js";
 import { ReceiptProcessor } from "./core/receipts/processor.js";
 import { PendingIds } from "./core/results/pending-ids.js";
 import type { InboundPduHandler, PoolRuntime, PoolRuntimeOptions } from "./core/upstream-runtime-pools.js";
-import { loadUpstreamsIntoRuntime } from "./core/upstreams-boot.js";
+import { UpstreamSync } from "./core/upstream-sync.js";
 import { WebhookWorker } from "./core/webhooks/index.js";
 import { type OpenDatabase, openDatabase, queryRows } from "./db/client.js";
 import { GrowthAnalyzer } from "./db/growth-analyzer.js";
@@ -74,6 +74,8 @@ export interface StartServiceOptions {
   metricsCacheMs?: number | undefined;
   /** Webhook worker poll interval (ms); default 1000. */
   webhookPollIntervalMs?: number | undefined;
+  /** How often upstreams changed by other instances are re-read (ms); default 10000. */
+  upstreamSyncIntervalMs?: number | undefined;
 }
 
 /** A started service. */
@@ -198,9 +200,14 @@ export async function startService(
     // Receipts and inbound SMS commit outbox events: the worker is woken rather than left to its poll.
     runtime.setReceiptHandler(wakingAfter(receipts, () => webhooks.wakeForNewEvents()));
     runtime.setInboundHandler(wakingAfter(inbound, () => webhooks.wakeForNewEvents()));
-    const upstreamCount = await loadUpstreamsIntoRuntime(db, config.secretKey, runtime);
+    const upstreamSync = new UpstreamSync(db, config.secretKey, runtime, {
+      intervalMs: options.upstreamSyncIntervalMs,
+      logger,
+    });
+    const upstreamCount = await upstreamSync.start();
     logger.info({ upstreams: upstreamCount }, "upstreams loaded");
     stack.push({ name: "smpp sessions", stop: () => runtime.close() });
+    stack.push({ name: "upstream sync", stop: () => upstreamSync.stop() });
 
     const dispatcher = new Dispatcher({
       ...options.dispatcher,

@@ -153,12 +153,6 @@ export async function setUpstreamPduLog(deps: UpstreamDeps, id: string, enabled:
   deps.runtime.setPduLog(id, enabled);
 }
 
-/** Every upstream with its password opened: what the pool is started with. */
-export async function loadUpstreamConfigs(db: Database, secretKey: Uint8Array): Promise<UpstreamConfig[]> {
-  const rows = await db.select().from(upstreams).orderBy(upstreams.id);
-  return rows.map((row) => toConfig(row, secretKey));
-}
-
 function nameTaken(name: string): ConflictError {
   return new ConflictError(`An upstream named "${name}" already exists.`);
 }
@@ -181,7 +175,8 @@ function openPassword(row: UpstreamRow, secretKey: Uint8Array): string {
   }
 }
 
-function toConfig(row: UpstreamRow, secretKey: Uint8Array): UpstreamConfig {
+/** The pool's view of an upstream row, its password opened; throws SecretDecryptError naming the row. */
+export function toConfig(row: UpstreamRow, secretKey: Uint8Array): UpstreamConfig {
   return {
     id: row.id,
     name: row.name,

@@ -115,7 +115,8 @@ interface Work {
  * const receipts = new ReceiptProcessor({ db, upstreams: runtime, logger });
  * runtime.setReceiptHandler(receipts);
  * receipts.start();
- * await loadUpstreamsIntoRuntime(db, config.secretKey, runtime);
+ * const upstreams = new UpstreamSync(db, config.secretKey, runtime, { logger });
+ * await upstreams.start(); // every upstream handed to the pool, then re-read every 10 s
  * const dispatcher = new Dispatcher({ db, runtime, instanceId, logger });
  * await dispatcher.start();
  * const messages = new MessageService({ db, sink: dispatcher, instanceId }); // same lease length

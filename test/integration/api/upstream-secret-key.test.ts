@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApp } from "../../../src/api/app.js";
 import type { App } from "../../../src/api/app-env.js";
-import { loadUpstreamsIntoRuntime } from "../../../src/core/upstreams-boot.js";
+import { UpstreamSync } from "../../../src/core/upstream-sync.js";
 import { FakeUpstreamRuntime } from "../../helpers/fake-upstream-runtime.js";
 import { type ApiHarness, problemOf, startApi, type UpstreamJson, upstreamBody } from "./harness.js";
 
@@ -44,7 +44,9 @@ describe("an upstream password sealed under another SECRET_KEY", () => {
     const made = await (
       await api.call("POST", "/admin/upstreams", { json: upstreamBody({ name: "sealed-elsewhere" }) })
     ).json<UpstreamJson>();
-    const failure = loadUpstreamsIntoRuntime(api.database.db, randomBytes(32), new FakeUpstreamRuntime());
+    const failure = new UpstreamSync(api.database.db, randomBytes(32), new FakeUpstreamRuntime(), {
+      intervalMs: 0,
+    }).start();
     await expect(failure).rejects.toThrow(made.id);
     await expect(failure).rejects.toThrow(/"sealed-elsewhere".*SECRET_KEY/);
   });
