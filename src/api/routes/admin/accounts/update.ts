@@ -33,7 +33,11 @@ const route = createRoute({
 export const registerUpdateAccount = (app: App) =>
   app.openapi(route, async (c) => {
     const deps = c.get("deps");
-    const account = await updateAccount(deps.db, c.req.valid("param").id, toAccountPatch(c.req.valid("json")));
+    const account = await updateAccount(
+      deps.db,
+      c.req.valid("param").id,
+      toAccountPatch(c.req.valid("json")),
+    );
     deps.messages.accountChanged(account.id);
     return c.json(toAccountResponse(account), 200);
   });
