@@ -122,6 +122,9 @@ const envSchema = z.object({
   DATABASE_URL: z
     .string()
     .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+    // Checked here rather than when the database opens: Node's URL error carries the whole input,
+    // password included, into the log line that reports it.
+    .refine((url) => URL.canParse(url), "is not a valid URL (a bad port? characters to percent-encode?)")
     .optional(),
   DATA_DIR: z.string().default("./data"),
   DATABASE_POOL_SIZE: positiveInt(1, 1000).default(10),
@@ -136,6 +139,9 @@ const envSchema = z.object({
 
 type EnvName = keyof typeof envSchema.shape;
 const ENV_NAMES = Object.keys(envSchema.shape) as EnvName[];
+
+/** Every environment variable {@link loadConfig} reads (what `serve --help` must document). */
+export const CONFIG_VARIABLES: readonly string[] = ENV_NAMES;
 
 /** File in DATA_DIR holding the credentials generated for the embedded default (mode 0600). */
 export const GENERATED_SECRETS_FILE = "secrets.json";

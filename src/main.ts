@@ -4,7 +4,7 @@
  * and stops them all in order. `smpp-bridge serve` runs it until a signal; the first-run demo and the
  * tests call {@link startService} directly.
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
@@ -154,6 +154,23 @@ export async function startService(
     }
   };
 
+  // The port before anything else: a second instance started by mistake where one already listens
+  // (same host and port, so the same default instance id) must fail before it touches the database.
+  // At start the dispatcher expires every lease held under its instance id and the upstreams bind: an
+  // instance that found its port taken only after that had handed the running instance's messages in
+  // flight to its own poller, to be sent a second time. Until the service is ready, requests get 503.
+  let handle: (request: Request, env?: unknown) => Response | Promise<Response> = () =>
+    unavailableResponse(randomUUID(), "The service is starting; retry shortly.");
+  // An HTTP/1.1 server: no `createServer` option is passed (the union type covers HTTP/2 too).
+  const server = createAdaptorServer({ fetch: (request, env) => handle(request, env) }) as Server;
+  await listen(server, config.port, config.host);
+  const closeServer = async (): Promise<void> => {
+    if (!server.listening) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    await closed;
+  };
+
   try {
     const database = options.database ?? (await openDatabase(config));
     if (options.database === undefined) stack.push({ name: "database", stop: () => database.close() });
@@ -262,9 +279,7 @@ export async function startService(
       metrics,
     });
     const front = new HttpFront({ app, logger, metrics, drainingResponse });
-    // An HTTP/1.1 server: no `createServer` option is passed (the union type covers HTTP/2 too).
-    const server = createAdaptorServer({ fetch: front.fetch }) as Server;
-    await listen(server, config.port, config.host);
+    handle = front.fetch;
     const address = server.address() as AddressInfo;
     const url = `http://${urlHost(config.host)}:${address.port}`;
     stack.push({
@@ -325,6 +340,7 @@ export async function startService(
     };
   } catch (error) {
     await stopAll();
+    await closeServer();
     throw error;
   }
 }
@@ -375,7 +391,12 @@ export function runUntilSignalled(service: RunningService): Promise<number> {
 
 /** What a request gets while the service drains: 503 problem+json, try again (elsewhere) shortly. */
 function drainingResponse(requestId: string): Response {
-  const body = problemBody("SERVICE_UNAVAILABLE", "The service is shutting down; retry shortly.", requestId);
+  return unavailableResponse(requestId, "The service is shutting down; retry shortly.");
+}
+
+/** 503 problem+json with Retry-After: the service is starting or stopping. */
+function unavailableResponse(requestId: string, detail: string): Response {
+  const body = problemBody("SERVICE_UNAVAILABLE", detail, requestId);
   return new Response(JSON.stringify(body), {
     status: 503,
     headers: { "Content-Type": PROBLEM_CONTENT_TYPE, "Retry-After": "5", "X-Request-Id": requestId },

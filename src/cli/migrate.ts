@@ -34,8 +34,22 @@ export async function runMigrateCommand(args: readonly string[]): Promise<number
     process.stdout.write(`migrations applied (${kind === "postgres" ? "PostgreSQL" : "embedded PGlite"})\n`);
     return 0;
   } catch (error) {
-    const message = error instanceof ConfigError || error instanceof Error ? error.message : String(error);
-    process.stderr.write(`smpp-bridge migrate: ${message}\n`);
+    process.stderr.write(`smpp-bridge migrate: ${describe(error)}\n`);
     return 1;
   }
+}
+
+/**
+ * The error and its causes, outermost first. A failed query wraps what went wrong (the database
+ * refused the connection, does not exist, wants another password) in a `cause`; its own message only
+ * names the query.
+ */
+function describe(error: unknown): string {
+  const messages: string[] = [];
+  let current = error;
+  while (current !== undefined && current !== null && messages.length < 5) {
+    messages.push(current instanceof Error ? current.message : String(current));
+    current = current instanceof Error && !(current instanceof ConfigError) ? current.cause : undefined;
+  }
+  return messages.join(": ");
 }

@@ -23,7 +23,12 @@ a ready-to-paste curl. Configuration comes from the environment:
   SECRET_KEY              32 bytes, base64, encrypts upstream passwords (required with DATABASE_URL)
   WEBHOOK_ALLOW_PRIVATE   true: webhook URLs may point at private addresses
   WEBHOOK_RETRY_SCHEDULE  retry delays, default 5s,5m,30m,2h,5h,10h,10h
+  WEBHOOK_ENDPOINT_CONCURRENCY
+                          webhook requests in flight to one endpoint, default 16 (1-256)
   LOG_LEVEL               fatal|error|warn|info|debug|trace|silent (default info)
+  DATABASE_POOL_SIZE      most PostgreSQL connections (default 10)
+  INBOUND_REASSEMBLY_TIMEOUT
+                          how long parts of a long inbound SMS wait for the rest (default 24h)
 
 Options:
   --port <n>          listen on this port instead of PORT (0: a free port)

@@ -1,7 +1,8 @@
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type ApiClient, DemoSetupError, field } from "./api-client.js";
 import type { DemoLogger } from "./logger.js";
-import { type DemoState, readDemoState, writeDemoState } from "./state.js";
+import { DEMO_STATE_FILE, type DemoState, readDemoState, writeDemoState } from "./state.js";
 
 /** Names the demo gives what it creates; a second run finds them by these. */
 export const DEMO_UPSTREAM_NAME = "demo-smsc";
@@ -12,6 +13,9 @@ export const DEMO_DEFAULT_FROM = "SMPPBridge";
 /** SMPP credentials of the demo upstream at the simulator (password: at most 8 characters). */
 export const DEMO_SYSTEM_ID = "demo";
 export const DEMO_SMPP_PASSWORD = "demo-pw";
+
+/** Description of the demo receiver's webhook endpoint; a run that lost its secret finds the old ones by it. */
+export const DEMO_ENDPOINT_DESCRIPTION = "smpp-bridge demo receiver (logs each event)";
 
 /** How long the setup waits for the demo upstream's session to bind (milliseconds). */
 const BIND_WAIT_MS = 15_000;
@@ -49,7 +53,15 @@ export interface DemoData {
  */
 export async function provisionDemo(input: ProvisionInput): Promise<DemoData> {
   const { admin, dataDir, logger } = input;
-  const stored = readDemoState(dataDir);
+  const { state: stored, problem } = readDemoState(dataDir);
+  if (problem !== undefined) {
+    // The API key and webhook secret it held cannot be shown again: new ones are made, and the file
+    // is rewritten. Keys made by earlier runs stay valid until revoked.
+    logger.warn(
+      { file: join(dataDir, DEMO_STATE_FILE), problem },
+      `${DEMO_STATE_FILE} cannot be used: the demo makes a new API key and webhook endpoint and rewrites it`,
+    );
+  }
 
   const upstreamId = await ensureUpstream(admin, input.smsc);
   const { accountId, created } = await ensureAccount(admin, stored);
@@ -176,7 +188,7 @@ async function ensureWebhookEndpoint(
   }
   const answer = await customer.call("POST", "/v1/webhook-endpoints", {
     url,
-    description: "smpp-bridge demo receiver (logs each event)",
+    description: DEMO_ENDPOINT_DESCRIPTION,
   });
   if (answer.status === 404 || answer.status === 405) {
     logger.warn({}, "webhook endpoints are not available in this build: the demo receiver is idle");
@@ -187,7 +199,18 @@ async function ensureWebhookEndpoint(
       `POST /v1/webhook-endpoints answered ${answer.status}: ${JSON.stringify(answer.body)}`,
     );
   }
-  return { id: field(answer.body, "id"), secret: field(answer.body, "secret") };
+  const id = field(answer.body, "id");
+  // Receivers of earlier runs whose secret was lost with demo.json: they point at ports nothing of
+  // ours listens on any more, and every event would be retried there until it went dead.
+  for (const old of await customer.listAll("/v1/webhook-endpoints")) {
+    if (old.description !== DEMO_ENDPOINT_DESCRIPTION || old.id === id) continue;
+    await customer.expect(
+      "DELETE",
+      `/v1/webhook-endpoints/${encodeURIComponent(field(old, "id"))}`,
+      [204, 404],
+    );
+  }
+  return { id, secret: field(answer.body, "secret") };
 }
 
 async function waitForBind(admin: ApiClient, upstreamId: string): Promise<boolean> {

@@ -19,16 +19,37 @@ const demoStateSchema = z.object({
 
 export type DemoState = z.infer<typeof demoStateSchema>;
 
-/** The state of an earlier run, or undefined when there is none (or it cannot be read). */
-export function readDemoState(dataDir: string): DemoState | undefined {
+/** What an earlier run left: its state, or why the file that is there cannot be used. */
+export interface StoredDemoState {
+  state: DemoState | undefined;
+  /** Why the file that is there cannot be used; undefined when it was read or there is none. */
+  problem?: string;
+}
+
+/**
+ * The state of an earlier run: `state` undefined when there is none, with a `problem` when the file
+ * exists but is not one this version can use (cut short, edited, or from an older version).
+ */
+export function readDemoState(dataDir: string): StoredDemoState {
   const file = join(dataDir, DEMO_STATE_FILE);
-  if (!existsSync(file)) return undefined;
+  if (!existsSync(file)) return { state: undefined };
+  let text: string;
   try {
-    const parsed = demoStateSchema.safeParse(JSON.parse(readFileSync(file, "utf8")));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    return { state: undefined, problem: error instanceof Error ? error.message : String(error) };
   }
+  let content: unknown;
+  try {
+    content = JSON.parse(text);
+  } catch {
+    // Not the parser's message: it quotes the text, which holds the API key.
+    return { state: undefined, problem: "not valid JSON" };
+  }
+  const parsed = demoStateSchema.safeParse(content);
+  if (parsed.success) return { state: parsed.data };
+  const fields = [...new Set(parsed.error.issues.map((issue) => issue.path.join(".") || "(file)"))];
+  return { state: undefined, problem: `missing or invalid: ${fields.join(", ")}` };
 }
 
 /** Replaces the state file atomically (write aside, then rename). */

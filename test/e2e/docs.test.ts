@@ -27,30 +27,41 @@ let baseUrl: string;
 let browser: Browser;
 const offsiteRequests: string[] = [];
 
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
-  database = await createTestDatabase();
-  dataDir = await mkdtemp(join(tmpdir(), "smpp-bridge-docs-"));
-  const config = loadConfig({ DATA_DIR: dataDir, PORT: "0" });
-  service = await startService(config, { database, migrate: false, logger: pino({ level: "silent" }) });
-  baseUrl = service.url;
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    timeout: WAIT_MS,
-    // Root in a container has no user namespaces for the sandbox.
-    args: ["--no-sandbox", "--disable-dev-shm-usage"],
+/**
+ * Debian's chromium is not on a fresh machine: there this one test is skipped, saying why, so `npm test`
+ * passes where the README promises it does (GET /docs is still checked over HTTP in app.test.ts). CI
+ * (CI=true, set by .ci/run, which installs chromium) fails without it instead.
+ */
+const HAVE_BROWSER = existsSync(CHROMIUM);
+if (!HAVE_BROWSER && process.env.CI !== undefined) {
+  throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
+}
+if (!HAVE_BROWSER)
+  console.warn(`skipping the /docs browser test: ${CHROMIUM} is missing (apt-get install -y chromium)`);
+
+describe.skipIf(!HAVE_BROWSER)("GET /docs in Chromium", () => {
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    dataDir = await mkdtemp(join(tmpdir(), "smpp-bridge-docs-"));
+    const config = loadConfig({ DATA_DIR: dataDir, PORT: "0" });
+    service = await startService(config, { database, migrate: false, logger: pino({ level: "silent" }) });
+    baseUrl = service.url;
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      timeout: WAIT_MS,
+      // Root in a container has no user namespaces for the sandbox.
+      args: ["--no-sandbox", "--disable-dev-shm-usage"],
+    });
   });
-});
 
-afterAll(async () => {
-  await browser?.close();
-  await service?.stop();
-  await database?.close();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
-});
+  afterAll(async () => {
+    await browser?.close();
+    await service?.stop();
+    await database?.close();
+    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  });
 
-describe("GET /docs in Chromium", () => {
   it(
     "renders the reference offline and lists the endpoints",
     async () => {

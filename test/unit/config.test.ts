@@ -122,6 +122,16 @@ describe("loadConfig failures name the variable", () => {
     });
   }
 
+  it("refuses a DATABASE_URL that is no URL without printing its password", () => {
+    const error = configError({
+      DATABASE_URL: "postgres://bridge:Pa55word@db.internal:5432x/bridge",
+      ADMIN_TOKEN: "t",
+      SECRET_KEY: KEY,
+    });
+    expect(error.problems.map((p) => p.variable)).toEqual(["DATABASE_URL"]);
+    expect(error.message).not.toContain("Pa55word");
+  });
+
   it("lists every bad variable at once", () => {
     const error = configError({ PORT: "x", LOG_LEVEL: "y" });
     expect(error.problems.map((p) => p.variable).sort()).toEqual(["LOG_LEVEL", "PORT"]);
