@@ -66,13 +66,19 @@ export async function openDatabase(options: DatabaseOptions = {}): Promise<OpenD
 }
 
 /**
- * The driver's URL and host for `url`. A `host=/dir` query parameter (libpq's way to name a Unix
- * socket directory: `postgres://user@localhost/db?host=/var/run/postgresql`) becomes the driver's
- * `host` option, which connects through `<dir>/.s.PGSQL.<port>`; left in the URL, the driver would
- * send it to the server as a setting, and the connection would fail.
+ * The driver's URL and host for `url`. A Unix socket directory, in either of libpq's spellings (a
+ * `host=/dir` query parameter, `postgres://user@localhost/db?host=/var/run/postgresql`, or the
+ * percent-encoded directory as the host, `postgres://user@%2Fvar%2Frun%2Fpostgresql/db`), becomes the
+ * driver's `host` option, which connects through `<dir>/.s.PGSQL.<port>`; left in the URL, the driver
+ * would send the parameter to the server as a setting, or look the directory up as a host name.
  */
 export function postgresTarget(url: string): { url: string; host?: string } {
   const parsed = new URL(url);
+  const encodedHost = decodeURIComponent(parsed.hostname);
+  if (encodedHost.startsWith("/")) {
+    parsed.hostname = "localhost";
+    return { url: parsed.toString(), host: encodedHost };
+  }
   const host = parsed.searchParams.get("host");
   if (host === null || !host.startsWith("/")) return { url };
   parsed.searchParams.delete("host");

@@ -17,17 +17,22 @@ describe.runIf(baseUrl !== undefined)("DATABASE_URL with host=<socket directory>
       );
       const dir = server?.dirs.split(",")[0]?.trim() ?? "";
       expect(dir.startsWith("/"), `the server listens on a socket directory (${dir})`).toBe(true);
-      const socketUrl = new URL(test.url ?? "");
-      socketUrl.searchParams.set("host", dir);
-      const overSocket = await openDatabase({ databaseUrl: socketUrl.toString(), databasePoolSize: 1 });
-      try {
-        const [seen] = await queryRows<{ addr: string | null; db: string }>(
-          overSocket.db,
-          sql`SELECT inet_server_addr()::text AS addr, current_database() AS db`,
-        );
-        expect(seen).toEqual({ addr: null, db: server?.db });
-      } finally {
-        await overSocket.close();
+      // libpq's two spellings: a host=<dir> parameter, and the directory percent-encoded as the host.
+      const asParameter = new URL(test.url ?? "");
+      asParameter.searchParams.set("host", dir);
+      const asHost = new URL(test.url ?? "");
+      asHost.hostname = encodeURIComponent(dir);
+      for (const databaseUrl of [asParameter.toString(), asHost.toString()]) {
+        const overSocket = await openDatabase({ databaseUrl, databasePoolSize: 1 });
+        try {
+          const [seen] = await queryRows<{ addr: string | null; db: string }>(
+            overSocket.db,
+            sql`SELECT inet_server_addr()::text AS addr, current_database() AS db`,
+          );
+          expect(seen, databaseUrl).toEqual({ addr: null, db: server?.db });
+        } finally {
+          await overSocket.close();
+        }
       }
     } finally {
       await test.close();

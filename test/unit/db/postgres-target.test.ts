@@ -19,6 +19,16 @@ describe("postgresTarget", () => {
     expect(url.port).toBe("5432");
   });
 
+  it("reads libpq's percent-encoded socket directory in the host the same way", () => {
+    const target = postgresTarget("postgres://app@%2Fvar%2Frun%2Fpostgresql:5433/bridge?sslmode=disable");
+    expect(target.host).toBe("/var/run/postgresql");
+    const url = new URL(target.url);
+    expect(url.hostname).toBe("localhost");
+    expect(url.port).toBe("5433");
+    expect(url.pathname).toBe("/bridge");
+    expect(url.username).toBe("app");
+  });
+
   it("keeps a host parameter that is not a directory (the server gets it, as before)", () => {
     const url = "postgres://postgres@localhost/bridge?host=db";
     expect(postgresTarget(url)).toEqual({ url });
