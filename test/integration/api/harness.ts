@@ -1,5 +1,4 @@
 import { randomBytes } from "node:crypto";
-import { Writable } from "node:stream";
 import { pino } from "pino";
 import type { z } from "zod";
 import { createApp } from "../../../src/api/app.js";
@@ -11,6 +10,7 @@ import type { RouteSchema } from "../../../src/api/routes/admin/routes/schemas.j
 import type { UpstreamSchema } from "../../../src/api/routes/admin/upstreams/schemas.js";
 import { createTestDatabase, type TestDatabase } from "../../helpers/db.js";
 import { FakeUpstreamRuntime } from "../../helpers/fake-upstream-runtime.js";
+import { logLines } from "../../helpers/log-lines.js";
 
 /**
  * The real app on a real database (PGlite, or a PostgreSQL clone with DATABASE_URL), driven in-process
@@ -62,13 +62,7 @@ export async function startApi(runtime = new FakeUpstreamRuntime()): Promise<Api
   const database = await createTestDatabase();
   const adminToken = `adm_${randomBytes(24).toString("base64url")}`;
   const secretKey = randomBytes(32);
-  const logs: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString("utf8").split("\n")) if (line) logs.push(JSON.parse(line));
-      done();
-    },
-  });
+  const { stream: sink, lines: logs } = logLines();
   const app = createApp({
     db: database.db,
     config: { adminToken, secretKey },

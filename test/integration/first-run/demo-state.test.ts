@@ -6,28 +6,20 @@
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../../src/config.js";
 import { prepareDemo } from "../../../src/demo/index.js";
 import { DEMO_STATE_FILE } from "../../../src/demo/state.js";
 import { startService } from "../../../src/main.js";
+import { logLines } from "../../helpers/log-lines.js";
 
 /** PGlite initialises and migrates from scratch here: slow on a busy machine. */
 const TEST_TIMEOUT_MS = 240_000;
 
 let dataDir: string;
-const logs: Record<string, unknown>[] = [];
-const logger = pino(
-  { level: "info" },
-  new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString("utf8").split("\n")) if (line) logs.push(JSON.parse(line));
-      done();
-    },
-  }),
-);
+const { stream: logStream, lines: logs } = logLines();
+const logger = pino({ level: "info" }, logStream);
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "smpp-bridge-demo-state-"));

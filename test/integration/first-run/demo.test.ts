@@ -1,7 +1,6 @@
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Writable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -10,6 +9,7 @@ import { type DemoEnvironment, prepareDemo } from "../../../src/demo/index.js";
 import { DEMO_ACCOUNT_NAME, DEMO_UPSTREAM_NAME } from "../../../src/demo/provision.js";
 import { DEMO_STATE_FILE } from "../../../src/demo/state.js";
 import { type RunningService, startService } from "../../../src/main.js";
+import { logLines } from "../../helpers/log-lines.js";
 
 /**
  * The demo in-process: prepareDemo → startService → run, on the embedded PGlite in a temporary
@@ -21,16 +21,8 @@ const WAIT_MS = 20_000;
 const TEST_TIMEOUT_MS = 180_000;
 
 let dataDir: string;
-const logs: Record<string, unknown>[] = [];
-const logger = pino(
-  { level: "info" },
-  new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString("utf8").split("\n")) if (line) logs.push(JSON.parse(line));
-      done();
-    },
-  }),
-);
+const { stream: logStream, lines: logs } = logLines();
+const logger = pino({ level: "info" }, logStream);
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "smpp-bridge-demo-"));

@@ -3,7 +3,6 @@
  * to a real PoolRuntime (ClientSession underneath) whose inbound handler is an InboundProcessor on a
  * real database (PGlite, or a PostgreSQL clone with DATABASE_URL).
  */
-import { Writable } from "node:stream";
 import { eq } from "drizzle-orm";
 import { pino } from "pino";
 import { InboundProcessor, type InboundProcessorOptions } from "../../../src/core/inbound/processor.js";
@@ -13,6 +12,7 @@ import type { Database } from "../../../src/db/client.js";
 import { accounts, inboundMessages, numbers, upstreams } from "../../../src/db/schema.js";
 import { Simulator } from "../../../src/simulator/simulator.js";
 import { createTestDatabase, type TestDatabase } from "../../helpers/db.js";
+import { logLines } from "../../helpers/log-lines.js";
 import { eventually } from "../smpp/session-helpers.js";
 
 export const OWNED_NUMBER = "+447700900123";
@@ -60,13 +60,7 @@ export async function startRig(
   if (upstream === undefined || account === undefined) throw new Error("setup rows missing");
   await db.insert(numbers).values({ number: OWNED_NUMBER, accountId: account.id });
 
-  const logs: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString("utf8").split("\n")) if (line) logs.push(JSON.parse(line));
-      done();
-    },
-  });
+  const { stream: sink, lines: logs } = logLines();
   const logger = pino({ level: "info" }, sink);
   const runtime = new PoolRuntime({ pool: { session: { reconnect: { initialMs: 20, maxMs: 200 } } } });
   const rig: InboundRig = {

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
-import { Writable } from "node:stream";
 import { serve } from "@hono/node-server";
 import { pino } from "pino";
 import { createApp } from "../../../../src/api/app.js";
@@ -9,6 +8,7 @@ import { MessageService, type MessageServiceOptions } from "../../../../src/core
 import type { AcceptedMessage, MessageSink } from "../../../../src/core/messages/sink.js";
 import { createTestDatabase, type TestDatabase } from "../../../helpers/db.js";
 import { FakeUpstreamRuntime } from "../../../helpers/fake-upstream-runtime.js";
+import { logLines } from "../../../helpers/log-lines.js";
 import type { CallOptions, TestResponse } from "../harness.js";
 
 export type { MessageJson };
@@ -71,16 +71,8 @@ export async function startMessagesApi(options: HarnessOptions = {}): Promise<Me
   const { poolSize, ...serviceOptions } = options;
   const database = await createTestDatabase({ poolSize: poolSize ?? 5 });
   const adminToken = `adm_${randomBytes(24).toString("base64url")}`;
-  const logs: Record<string, unknown>[] = [];
-  const logger = pino(
-    { level: "info" },
-    new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString("utf8").split("\n")) if (line) logs.push(JSON.parse(line));
-        done();
-      },
-    }),
-  );
+  const { stream: logStream, lines: logs } = logLines();
+  const logger = pino({ level: "info" }, logStream);
   const sink = new RecordingSink();
   const service = new MessageService({
     db: database.db,
