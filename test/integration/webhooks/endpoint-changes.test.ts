@@ -29,32 +29,22 @@ async function stuckEndpoint(receiver: Receiver) {
 }
 
 describe("endpoint changes while the worker holds its deliveries", () => {
-  it("sends nothing more to an endpoint once it is disabled", async () => {
+  type Stuck = Awaited<ReturnType<typeof stuckEndpoint>>;
+  it.each<[string, (s: Stuck) => Promise<Response>, number]>([
+    ["disabled", (s) => s.patch({ enabled: false }), 200],
+    [
+      "deleted",
+      (s) => h.call("DELETE", `/v1/webhook-endpoints/${s.endpoint.id}`, { token: s.customer.key }),
+      204,
+    ],
+  ])("sends nothing more to an endpoint once it is %s", async (_what, change, status) => {
     const receiver = await Receiver.start();
     const worker = h.worker({ perEndpointConcurrency: 1, recheckAfterMs: 0 });
     try {
       const s = await stuckEndpoint(receiver);
-      expect((await s.patch({ enabled: false })).status).toBe(200);
+      expect((await change(s)).status).toBe(status);
       receiver.release(200);
       // Bounded wait: long enough for the nine queued ones to go out if they were going to.
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      expect(receiver.requests.length).toBe(1);
-    } finally {
-      await worker.stop();
-      await receiver.close();
-    }
-  });
-
-  it("sends nothing more to an endpoint once it is deleted", async () => {
-    const receiver = await Receiver.start();
-    const worker = h.worker({ perEndpointConcurrency: 1, recheckAfterMs: 0 });
-    try {
-      const s = await stuckEndpoint(receiver);
-      const deleted = await h.call("DELETE", `/v1/webhook-endpoints/${s.endpoint.id}`, {
-        token: s.customer.key,
-      });
-      expect(deleted.status).toBe(204);
-      receiver.release(200);
       await new Promise((resolve) => setTimeout(resolve, 1000));
       expect(receiver.requests.length).toBe(1);
     } finally {

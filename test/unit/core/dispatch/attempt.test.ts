@@ -3,21 +3,11 @@ import { describe, expect, test } from "vitest";
 import { type AttemptDeps, runAttempt, type SubmitTarget } from "../../../../src/core/dispatch/attempt.js";
 import type { MessagePartRow } from "../../../../src/core/messages/sink.js";
 import type { RouteChoice } from "../../../../src/core/routing.js";
-import type { UpstreamConfig } from "../../../../src/core/upstream-runtime.js";
 import type { SubmitSmBody, SubmitSmResp } from "../../../../src/smpp/net/types.js";
 import { CommandStatus, SmppStatusError } from "../../../../src/smpp/status.js";
-import { messageRow as message, NOW, partRow } from "./rows.js";
+import { messageRow as message, NOW, partRow, upstreamConfig } from "./rows.js";
 
-const CONFIG = {
-  id: "ups_1",
-  name: "sim",
-  source_ton: null,
-  source_npi: null,
-  dest_ton: null,
-  dest_npi: null,
-  dcs0_charset: "gsm7",
-  long_message_mode: "udh8",
-} as const;
+const CONFIG = upstreamConfig("sim");
 
 function part(index: number, text: string, smscMessageId: string | null = null): MessagePartRow {
   return partRow("msg_1", index, text, smscMessageId);
@@ -28,7 +18,7 @@ function target(replies: Array<string | Error | "never">): SubmitTarget & { sent
   const sent: SubmitSmBody[] = [];
   return {
     sent,
-    config: CONFIG as unknown as UpstreamConfig,
+    config: CONFIG,
     pool: {
       submit(body: SubmitSmBody): Promise<SubmitSmResp> {
         sent.push(body);
@@ -119,7 +109,7 @@ describe("runAttempt", () => {
     const signals: Array<AbortSignal | undefined> = [];
     let throwBack: ((error: Error) => void) | undefined;
     const t: SubmitTarget = {
-      config: CONFIG as unknown as UpstreamConfig,
+      config: CONFIG,
       pool: {
         submit(_body, _waitMs, signal) {
           signals.push(signal);
@@ -157,7 +147,7 @@ describe("runAttempt", () => {
     // Answered only after the part guard gave it up: the result carries no id, so none may be pending.
     let answer: ((resp: SubmitSmResp) => void) | undefined;
     const late: SubmitTarget = {
-      config: CONFIG as unknown as UpstreamConfig,
+      config: CONFIG,
       pool: {
         submit: () =>
           new Promise<SubmitSmResp>((resolve) => {

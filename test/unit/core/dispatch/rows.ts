@@ -1,5 +1,6 @@
 /** Complete message and part rows for the pure dispatch tests, as the accept side stores them. */
 import type { MessagePartRow, MessageRow } from "../../../../src/core/messages/sink.js";
+import type { UpstreamConfig } from "../../../../src/core/upstream-runtime.js";
 
 export const NOW = new Date("2026-01-01T00:00:00Z");
 
@@ -64,4 +65,19 @@ export function partRow(
     dlrStat: null,
     dlrErr: null,
   };
+}
+
+/** The submit settings of an upstream at their defaults, as the attempt reads them from its config. */
+export function upstreamConfig(name: string): UpstreamConfig {
+  const settings = {
+    id: "ups_1",
+    name,
+    source_ton: null,
+    source_npi: null,
+    dest_ton: null,
+    dest_npi: null,
+    dcs0_charset: "gsm7",
+    long_message_mode: "udh8",
+  };
+  return settings as unknown as UpstreamConfig;
 }

@@ -7,27 +7,17 @@ import { describe, expect, test } from "vitest";
 import { type AttemptDeps, runAttempt, type SubmitTarget } from "../../../../src/core/dispatch/attempt.js";
 import { UnsettledGate } from "../../../../src/core/dispatch/unsettled.js";
 import type { RouteChoice } from "../../../../src/core/routing.js";
-import type { UpstreamConfig } from "../../../../src/core/upstream-runtime.js";
 import type { SubmitSmBody, SubmitSmResp } from "../../../../src/smpp/net/types.js";
-import { messageRow, NOW, partRow } from "./rows.js";
+import { messageRow, NOW, partRow, upstreamConfig } from "./rows.js";
 
-const CONFIG = {
-  id: "ups_1",
-  name: "down",
-  source_ton: null,
-  source_npi: null,
-  dest_ton: null,
-  dest_npi: null,
-  dcs0_charset: "gsm7",
-  long_message_mode: "udh8",
-} as const;
+const CONFIG = upstreamConfig("down");
 
 const UNBOUND: RouteChoice = { kind: "upstream", upstreamId: "ups_1", routeId: "rte_1", bound: false };
 
 function setup(gate: UnsettledGate) {
   const sent: SubmitSmBody[] = [];
   const target: SubmitTarget = {
-    config: CONFIG as unknown as UpstreamConfig,
+    config: CONFIG,
     pool: {
       submit(body: SubmitSmBody): Promise<SubmitSmResp> {
         sent.push(body);

@@ -11,10 +11,9 @@ import {
   type UnsettledPermit,
 } from "../../../../src/core/dispatch/unsettled.js";
 import type { RouteChoice } from "../../../../src/core/routing.js";
-import type { UpstreamConfig } from "../../../../src/core/upstream-runtime.js";
 import type { SubmitSmBody, SubmitSmResp } from "../../../../src/smpp/net/types.js";
 import { CommandStatus, SmppStatusError } from "../../../../src/smpp/status.js";
-import { messageRow, NOW, partRow } from "./rows.js";
+import { messageRow, NOW, partRow, upstreamConfig } from "./rows.js";
 
 /** Records which acquires were granted, in order; `undefined` for a canceled one. */
 function tracker(gate: UnsettledGate) {
@@ -134,23 +133,14 @@ describe("UnsettledGate", () => {
   });
 });
 
-const CONFIG = {
-  id: "ups_1",
-  name: "sim",
-  source_ton: null,
-  source_npi: null,
-  dest_ton: null,
-  dest_npi: null,
-  dcs0_charset: "gsm7",
-  long_message_mode: "udh8",
-} as const;
+const CONFIG = upstreamConfig("sim");
 const ROUTED: RouteChoice = { kind: "upstream", upstreamId: "ups_1", routeId: "rte_1", bound: true };
 
 /** A pool answering each submit with the next scripted reply, recording what the gate held at each. */
 function target(gate: UnsettledGate, replies: Array<string | Error>) {
   const heldAtSubmit: number[] = [];
   const t: SubmitTarget = {
-    config: CONFIG as unknown as UpstreamConfig,
+    config: CONFIG,
     pool: {
       submit(_body: SubmitSmBody): Promise<SubmitSmResp> {
         heldAtSubmit.push(gate.unsettled);
