@@ -30,7 +30,7 @@ export async function createRoute(db: Database, input: RouteInput): Promise<Rout
     const found = await tx
       .select({ id: upstreams.id })
       .from(upstreams)
-      .where(inArray(upstreams.id, input.upstreamIds))
+      .where(and(inArray(upstreams.id, input.upstreamIds), isNull(upstreams.deletedAt)))
       .for("share");
     const known = new Set(found.map((row) => row.id));
     const missing = input.upstreamIds.findIndex((id) => !known.has(id));

@@ -6,7 +6,7 @@
  * rows that changed, removes the ones deleted, and starts the ones created elsewhere. Applying a row the
  * pool already runs is cheap: the pool rebinds only when connection settings differ.
  */
-import { inArray, sql } from "drizzle-orm";
+import { inArray, isNull, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import type { Database } from "../db/client.js";
 import { upstreams } from "../db/schema.js";
@@ -79,7 +79,8 @@ export class UpstreamSync {
   private async sync(strict: boolean): Promise<number> {
     const rows = await this.db
       .select({ id: upstreams.id, version: sql<string>`${upstreams.updatedAt}::text` })
-      .from(upstreams);
+      .from(upstreams)
+      .where(isNull(upstreams.deletedAt));
     const versions = new Map(rows.map((r) => [r.id, r.version]));
     for (const id of [...this.applied.keys()]) {
       if (versions.has(id)) continue;

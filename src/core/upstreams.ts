@@ -1,4 +1,4 @@
-import { desc, eq, getTableColumns, lt, sql } from "drizzle-orm";
+import { and, desc, eq, getTableColumns, isNull, lt, sql } from "drizzle-orm";
 import type { Database, Executor } from "../db/client.js";
 import { routes, upstreams } from "../db/schema.js";
 import { decryptSecret, encryptSecret, SecretDecryptError } from "./crypto.js";
@@ -10,7 +10,7 @@ import type { UpstreamConfig, UpstreamRuntime } from "./upstream-runtime.js";
 type UpstreamRow = typeof upstreams.$inferSelect;
 
 /** An upstream as stored, minus its sealed password: nothing derived from it leaves this module. */
-export type Upstream = Omit<UpstreamRow, "passwordEnc">;
+export type Upstream = Omit<UpstreamRow, "passwordEnc" | "deletedAt">;
 
 /** Settings of a new upstream; absent optional ones take the column defaults. */
 export type UpstreamInput = Omit<
@@ -34,7 +34,10 @@ export interface UpstreamDeps {
 // The row id is bound into the ciphertext: a sealed password copied to another row does not open.
 const passwordContext = (id: string) => `upstream.password:${id}`;
 
-const { passwordEnc: _sealed, ...visibleColumns } = getTableColumns(upstreams);
+const { passwordEnc: _sealed, deletedAt: _deleted, ...visibleColumns } = getTableColumns(upstreams);
+
+/** The upstream `id`, unless it was deleted (deleted rows stay for the names in history; see schema). */
+const live = (id: string) => and(eq(upstreams.id, id), isNull(upstreams.deletedAt));
 
 /** Stores a new upstream and starts its sessions. A taken name is a 409. */
 export async function createUpstream(deps: UpstreamDeps, input: UpstreamInput): Promise<Upstream> {
@@ -56,7 +59,7 @@ export async function createUpstream(deps: UpstreamDeps, input: UpstreamInput): 
 }
 
 export async function getUpstream(db: Executor, id: string): Promise<Upstream> {
-  const [row] = await db.select(visibleColumns).from(upstreams).where(eq(upstreams.id, id));
+  const [row] = await db.select(visibleColumns).from(upstreams).where(live(id));
   if (row === undefined) throw new NotFoundError("Upstream", id);
   return row;
 }
@@ -65,7 +68,9 @@ export async function listUpstreams(db: Database, page: PageRequest): Promise<Pa
   const rows = await db
     .select(visibleColumns)
     .from(upstreams)
-    .where(page.before === undefined ? undefined : lt(upstreams.id, page.before))
+    .where(
+      and(isNull(upstreams.deletedAt), page.before === undefined ? undefined : lt(upstreams.id, page.before)),
+    )
     .orderBy(desc(upstreams.id))
     .limit(page.limit + 1);
   return toPage(rows, page.limit);
@@ -93,7 +98,7 @@ export async function updateUpstream(
           }),
           updatedAt: sql`now()`,
         })
-        .where(eq(upstreams.id, id))
+        .where(live(id))
         .returning();
       if (updated === undefined) throw new NotFoundError("Upstream", id);
       try {
@@ -114,18 +119,15 @@ export async function updateUpstream(
 }
 
 /**
- * Deletes an upstream and stops its sessions; refused (409) while a route lists it. Message history
- * keeps the upstream id as plain text (no foreign key), so past traffic never blocks a delete.
+ * Deletes an upstream and stops its sessions; refused (409) while a route lists it. The row is only
+ * marked deleted: message and inbound history keep the upstream id as plain text (no foreign key, so past
+ * traffic never blocks a delete) and still show its name; everything else stops seeing it.
  */
 export async function deleteUpstream(deps: UpstreamDeps, id: string): Promise<void> {
   await deps.db.transaction(async (tx) => {
     // Lock first: a route being created with this upstream (FOR SHARE) finishes before we look, or
     // waits for us and then finds the upstream gone.
-    const [locked] = await tx
-      .select({ id: upstreams.id })
-      .from(upstreams)
-      .where(eq(upstreams.id, id))
-      .for("update");
+    const [locked] = await tx.select({ id: upstreams.id }).from(upstreams).where(live(id)).for("update");
     if (locked === undefined) throw new NotFoundError("Upstream", id);
     const users = await tx
       .select({ id: routes.id, prefix: routes.prefix })
@@ -137,7 +139,10 @@ export async function deleteUpstream(deps: UpstreamDeps, id: string): Promise<vo
       const list = users.map((r) => `${r.id} (prefix "${r.prefix}")`).join(", ");
       throw new ConflictError(`Upstream ${id} is used by route ${list}; remove it from the routes first.`);
     }
-    await tx.delete(upstreams).where(eq(upstreams.id, id));
+    await tx
+      .update(upstreams)
+      .set({ deletedAt: sql`now()`, updatedAt: sql`now()` })
+      .where(eq(upstreams.id, id));
   });
   await deps.runtime.remove(id);
 }
@@ -147,7 +152,7 @@ export async function setUpstreamPduLog(deps: UpstreamDeps, id: string, enabled:
   const [row] = await deps.db
     .update(upstreams)
     .set({ pduLogEnabled: enabled })
-    .where(eq(upstreams.id, id))
+    .where(live(id))
     .returning({ id: upstreams.id });
   if (row === undefined) throw new NotFoundError("Upstream", id);
   deps.runtime.setPduLog(id, enabled);
@@ -158,7 +163,7 @@ function nameTaken(name: string): ConflictError {
 }
 
 function visible(row: UpstreamRow): Upstream {
-  const { passwordEnc: _omit, ...rest } = row;
+  const { passwordEnc: _omit, deletedAt: _deleted, ...rest } = row;
   return rest;
 }
 

@@ -163,9 +163,14 @@ export const upstreams = pgTable(
     pduLogEnabled: boolean("pdu_log_enabled").notNull().default(false),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
+    /**
+     * Set by DELETE: the row stays so that past messages and inbound SMS keep showing the upstream's
+     * name, but it is gone from the API, the routes and the sessions, and its name is free again.
+     */
+    deletedAt: ts("deleted_at"),
   },
   (t) => [
-    uniqueIndex("upstreams_name_key").on(t.name),
+    uniqueIndex("upstreams_name_key").on(t.name).where(sql`${t.deletedAt} IS NULL`),
     check("upstreams_bind_mode_check", sql`${t.bindMode} IN (${inList(BIND_MODES)})`),
     check("upstreams_dcs0_charset_check", sql`${t.dcs0Charset} IN (${inList(DCS0_CHARSETS)})`),
     check("upstreams_long_message_mode_check", sql`${t.longMessageMode} IN (${inList(LONG_MESSAGE_MODES)})`),

@@ -129,7 +129,7 @@ describe("admin API with the real pool", () => {
     expect((await call("DELETE", `/admin/routes/${routeId}`)).status).toBe(204);
   });
 
-  test("a route created or deleted through the admin API routes the very next message", async () => {
+  test("a route created or deleted through the admin API routes the very next message; a deleted upstream stays in history", async () => {
     const other = await call("POST", "/admin/upstreams", {
       name: "simulator-b",
       host: "127.0.0.1",
@@ -144,13 +144,17 @@ describe("admin API with the real pool", () => {
     const { key } = (await (await call("POST", `/admin/accounts/${accountId}/api-keys`, {})).json()) as {
       key: string;
     };
+    const read = async (id: string) =>
+      (await (await call("GET", `/v1/messages/${id}`, undefined, key)).json()) as MessageJson;
+    const sentIds: string[] = [];
     const upstreamOf = async (text: string): Promise<string | null> => {
       const sent = await call("POST", "/v1/messages", { to: "+447700900777", text }, key);
       expect(sent.status).toBe(202);
       const { id } = (await sent.json()) as MessageJson;
+      sentIds.push(id);
       let message: MessageJson | undefined;
       await until(async () => {
-        message = (await (await call("GET", `/v1/messages/${id}`, undefined, key)).json()) as MessageJson;
+        message = await read(id);
         return message.upstream !== null;
       }, "routed");
       return message?.upstream ?? null;
@@ -167,6 +171,26 @@ describe("admin API with the real pool", () => {
     const sharedId = ((await shared.json()) as { id: string }).id;
     expect((await call("DELETE", `/admin/routes/${sharedId}`)).status).toBe(204);
     expect((await call("DELETE", `/admin/upstreams/${otherId}`)).status).toBe(204);
+
+    // History keeps the deleted upstream's name, and the name is free for a new upstream.
+    expect((await read(sentIds[1] ?? "")).upstream).toBe("simulator-b");
+    expect((await call("GET", `/admin/upstreams/${otherId}`)).status).toBe(404);
+    const listed = (await (await call("GET", "/admin/upstreams")).json()) as { data: { id: string }[] };
+    expect(listed.data.map((u) => u.id)).not.toContain(otherId);
+    const again = await call("POST", "/admin/upstreams", {
+      name: "simulator-b",
+      host: "127.0.0.1",
+      port: sim.port,
+      system_id: "bridge",
+      password: "pw1",
+      enabled: false,
+    });
+    expect(again.status).toBe(201);
+    const refused = await call("POST", "/admin/routes", { prefix: "4478", upstream_ids: [otherId] });
+    expect(refused.status).toBe(422);
+    expect(
+      (await call("DELETE", `/admin/upstreams/${((await again.json()) as { id: string }).id}`)).status,
+    ).toBe(204);
   });
 
   test("DELETE unbinds and forgets the sessions", async () => {

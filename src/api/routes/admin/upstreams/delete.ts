@@ -12,6 +12,8 @@ const route = createRoute({
   operationId: "deleteUpstream",
   tags: ["Upstreams"],
   summary: "Delete an upstream and stop its sessions (409 while a route uses it)",
+  description:
+    "Messages and inbound SMS it carried keep showing its name; the name may be given to a new upstream.",
   security: ADMIN_SECURITY,
   request: { params: IdParamsSchema },
   responses: {
