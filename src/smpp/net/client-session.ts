@@ -454,8 +454,8 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
           onPdu: (pdu) => {
             if (generation === this.generation) this.onPdu(pdu);
           },
-          onDecodeError: (err, commandStatus) => {
-            if (generation === this.generation) this.onDecodeError(err, commandStatus);
+          onDecodeError: (err, frame) => {
+            if (generation === this.generation) this.onDecodeError(err, frame);
           },
           onClose: (err) => {
             if (generation === this.generation) this.onConnectionClosed(err);
@@ -656,11 +656,20 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
     void conn.whenClosed().then(() => clearTimeout(timer));
   }
 
-  private onDecodeError(err: SmppDecodeError, commandStatus: number): void {
+  private onDecodeError(err: SmppDecodeError, frame: Buffer): void {
     this.errorCount++;
     const seq = err.sequenceNumber;
     if (isResponseId(err.commandId)) {
       const name = commandName(err.commandId);
+      const commandStatus = frame.readUInt32BE(8);
+      if (commandStatus === 0 && (name === "submit_sm_resp" || name === "data_sm_resp")) {
+        // The SMSC took the message and wrote its answer badly (no body, a message_id without its NUL
+        // or too long): read the id leniently (NOTES §2). Failed for good, the message would be reported
+        // rejected while it is on its way, and a customer resending it would send it twice.
+        const resp = { ...emptyPdu(name, seq, 0), message_id: lenientMessageId(frame) };
+        this.window.resolve(seq, resp as Pdu);
+        return;
+      }
       if (commandStatus !== 0 && name !== undefined) {
         // A refusal whose body is unreadable is still the SMSC's refusal, with the SMSC's status: a
         // throttled submit must pause the session and be retried, not fail for good as a length error.
@@ -820,6 +829,13 @@ function hex(n: number): string {
 
 function describe(commandId: number): string {
   return commandName(commandId) ?? `command 0x${hex(commandId)}`;
+}
+
+/** A response's message_id read leniently: the body's octets up to the first NUL or the end, at most 64. */
+function lenientMessageId(frame: Buffer): string {
+  const body = frame.subarray(16);
+  const nul = body.indexOf(0);
+  return body.subarray(0, Math.min(nul < 0 ? body.length : nul, 64)).toString("latin1");
 }
 
 function formatDelay(ms: number): string {

@@ -32,10 +32,10 @@ export interface PduConnectionHandlers {
   onPdu(pdu: Pdu): void;
   /**
    * A sound frame whose body could not be decoded. Recoverable: the owner answers it (generic_nack, or
-   * the request's *_resp, with `err.status`) and the connection stays up. `commandStatus` is the
-   * frame's header command_status: a response's verdict stays readable when its body is not.
+   * the request's *_resp, with `err.status`) and the connection stays up. `frame` is the PDU as read:
+   * a response's header command_status, and what can be read of its body, stay usable.
    */
-  onDecodeError(err: SmppDecodeError, commandStatus: number): void;
+  onDecodeError(err: SmppDecodeError, frame: Buffer): void;
   /** The socket closed; `err` is what closed it (a FramingError, a socket error), undefined when clean. */
   onClose(err: Error | undefined): void;
 }
@@ -194,7 +194,7 @@ export class PduConnection {
         pdu = decodePdu(frame);
       } catch (err) {
         if (err instanceof SmppDecodeError) {
-          this.handlers.onDecodeError(err, frame.readUInt32BE(8));
+          this.handlers.onDecodeError(err, frame);
           continue;
         }
         this.destroy(err instanceof Error ? err : new Error(String(err)));

@@ -118,6 +118,25 @@ describe("link edge cases", () => {
     expect(s.state).toBe("bound");
   });
 
+  test("an acceptance whose body is malformed (none, no NUL, an overlong id) is an acceptance: the id is read leniently", async () => {
+    const bodies = [Buffer.alloc(0), Buffer.from("ID-9", "latin1"), Buffer.from("X".repeat(70), "latin1")];
+    const raw = await smsc({
+      onPdu: (pdu, socket) => {
+        if (pdu.command !== "submit_sm") return;
+        const body = bodies.shift() ?? Buffer.alloc(0);
+        socket.write(Buffer.concat([header(16 + body.length, 0x80000004, 0, pdu.sequence_number), body]));
+      },
+    });
+    const s = session(raw.port);
+    s.start();
+    await s.whenBound(5000);
+    const ids: string[] = [];
+    for (const text of ["no body", "no NUL", "too long"])
+      ids.push((await s.submit(submitBody(text))).message_id);
+    expect(ids).toEqual(["", "ID-9", "X".repeat(64)]);
+    expect(s.state).toBe("bound");
+  });
+
   test("ESME_RINVBNDSTS (the SMSC no longer counts us bound) fails that submit retryable and rebinds the session", async () => {
     const raw = await smsc({
       onPdu: (pdu, socket, connection) => {
