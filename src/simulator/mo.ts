@@ -18,8 +18,12 @@ export interface MoRequest {
   systemId?: string;
 }
 
-/** TON/NPI for an address: international E.164 digits, else alphanumeric. */
-function addressType(address: string): { ton: number; npi: number } {
+/**
+ * TON/NPI for an address, as operators send them: 3–8 digits without `+` is a short code (network
+ * specific, 3/0), other digits international E.164 (1/1), anything else alphanumeric (5/0).
+ */
+export function addressType(address: string): { ton: number; npi: number } {
+  if (/^\d{3,8}$/.test(address)) return { ton: 3, npi: 0 };
   return /^\+?\d+$/.test(address) ? { ton: 1, npi: 1 } : { ton: 5, npi: 0 };
 }
 

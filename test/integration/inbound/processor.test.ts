@@ -2,7 +2,7 @@
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { InboundSweeper } from "../../../src/core/inbound/sweeper.js";
-import { events, inboundParts } from "../../../src/db/schema.js";
+import { events, inboundParts, numbers } from "../../../src/db/schema.js";
 import type { DeliverSmBody } from "../../../src/simulator/delivery-queue.js";
 import { buildMo } from "../../../src/simulator/mo.js";
 import { createTestDatabase } from "../../helpers/db.js";
@@ -40,6 +40,17 @@ const LONG_PLAIN = "Nothing but plain letters and digits 0123456789 here. ".repe
 const LONG_UCS2 = "Grüße 😀 from 東京 — ".repeat(12);
 
 describe("single inbound SMS", () => {
+  test("to a short code (the simulator sends it TON 3): stored for the account that registered it", async () => {
+    await rig.database.db.insert(numbers).values({ number: "88222", accountId: rig.accountId });
+    const from = sender();
+    rig.sim.injectMo({ from, to: "88222", text: "JOIN" });
+    const [row] = await until(async () => {
+      const rows = (await inboundTo(rig.database.db, "88222")).filter((r) => r.from === from);
+      return rows.length > 0 ? rows : undefined;
+    }, "the SMS to 88222");
+    expect(row).toMatchObject({ accountId: rig.accountId, to: "88222", text: "JOIN" });
+  });
+
   test("GSM 03.38, stored for the number's account with its inbound.received event", async () => {
     const from = sender();
     rig.sim.injectMo({ from, to: OWNED_NUMBER, text: "Hello @ £5 {ok} €", encoding: "gsm7" });

@@ -68,6 +68,22 @@ describe("buildMo", () => {
     expect(buildMo({ from: "ACME", to: "2", text: "x" }, 1)[0]?.source_addr_ton).toBe(5);
   });
 
+  test("a short code is sent as TON 3 / NPI 0, a number with or without + as TON 1 / NPI 1", () => {
+    const [toShortCode] = buildMo({ from: "+447700900123", to: "88222", text: "JOIN" }, 1);
+    expect(toShortCode).toMatchObject({ dest_addr_ton: 3, dest_addr_npi: 0, destination_addr: "88222" });
+    expect(toShortCode).toMatchObject({
+      source_addr_ton: 1,
+      source_addr_npi: 1,
+      source_addr: "447700900123",
+    });
+    const [toNumber] = buildMo({ from: "447700900123", to: "447700900000", text: "hi" }, 1);
+    expect(toNumber).toMatchObject({
+      source_addr_ton: 1,
+      dest_addr_ton: 1,
+      destination_addr: "447700900000",
+    });
+  });
+
   test("an explicit GSM encoding refuses what GSM cannot carry", () => {
     expect(() => buildMo({ from: "1", to: "2", text: "Привет", encoding: "gsm7" }, 1)).toThrow();
   });
