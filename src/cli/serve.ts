@@ -15,12 +15,14 @@ exits at once). Migrations are applied at start. Without DATABASE_URL it also st
 SMSC simulator with a demo upstream, account, API key and webhook receiver, and prints a banner with
 a ready-to-paste curl. Configuration comes from the environment:
 
-  PORT                    HTTP port (default 8080)
+  PORT                    HTTP port (default 8080; 0: a free port)
   HOST                    bind address (default 127.0.0.1)
   DATABASE_URL            PostgreSQL URL; unset: embedded PGlite in DATA_DIR
   DATA_DIR                data directory (default ./data)
-  ADMIN_TOKEN             admin API token (required with DATABASE_URL)
-  SECRET_KEY              32 bytes, base64, encrypts upstream passwords (required with DATABASE_URL)
+  ADMIN_TOKEN             admin API token (required with DATABASE_URL; else generated and kept
+                          in DATA_DIR/secrets.json)
+  SECRET_KEY              32 bytes, base64, encrypts upstream passwords and webhook secrets
+                          (required with DATABASE_URL; else generated like ADMIN_TOKEN)
   WEBHOOK_ALLOW_PRIVATE   true: webhook URLs may point at private addresses
   WEBHOOK_RETRY_SCHEDULE  retry delays, default 5s,5m,30m,2h,5h,10h,10h
   WEBHOOK_ENDPOINT_CONCURRENCY
