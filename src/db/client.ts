@@ -6,6 +6,7 @@ import type { PgDatabase, PgQueryResultHKT, PgTransaction } from "drizzle-orm/pg
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { drizzle as drizzlePostgres } from "drizzle-orm/postgres-js";
 import postgres, { type Sql } from "postgres";
+import { lockDataDir } from "./data-dir-lock.js";
 import { preparingClient } from "./prepared-client.js";
 import * as schema from "./schema.js";
 
@@ -135,11 +136,19 @@ export async function openPglite(
   dump?: Blob,
 ): Promise<{ database: OpenDatabase; client: PGlite }> {
   let directory: string | undefined;
+  let unlock = () => {};
   if (dataDir !== undefined) {
     directory = join(dataDir, "pglite");
     mkdirSync(directory, { recursive: true, mode: 0o700 });
+    unlock = lockDataDir(dataDir);
   }
-  const client = await PGlite.create(directory, dump ? { loadDataDir: dump } : {});
+  let client: PGlite;
+  try {
+    client = await PGlite.create(directory, dump ? { loadDataDir: dump } : {});
+  } catch (error) {
+    unlock();
+    throw error;
+  }
   const db: Database = drizzlePglite({ client, schema });
   const database: OpenDatabase = {
     db,
@@ -147,7 +156,13 @@ export async function openPglite(
     ping: async () => {
       await client.query("select 1");
     },
-    close: () => client.close(),
+    close: async () => {
+      try {
+        await client.close();
+      } finally {
+        unlock();
+      }
+    },
     withConnection: (work) => work(db),
   };
   return { database, client };
