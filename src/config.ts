@@ -48,6 +48,12 @@ export interface Config {
    * before what arrived is surfaced flagged incomplete, in milliseconds. Default 24h.
    */
   inboundReassemblyTimeoutMs: number;
+  /**
+   * `INBOUND_REPEAT_WINDOW`: how long an inbound SMS (or segment) the SMSC delivers again is recognised
+   * as a repeat and kept once, in milliseconds. Default 1h. A whole SMS carries no id, so the same
+   * sender, number and text within the window are one message: shorten it where users repeat themselves.
+   */
+  inboundRepeatWindowMs: number;
 }
 
 /** Thrown when the environment is invalid; the message names every offending variable. */
@@ -135,6 +141,9 @@ const envSchema = z.object({
   WEBHOOK_ENDPOINT_CONCURRENCY: positiveInt(1, 256).default(16),
   LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
   INBOUND_REASSEMBLY_TIMEOUT: duration.default(86_400_000),
+  INBOUND_REPEAT_WINDOW: duration
+    .refine((ms) => ms >= 1000, "must be at least 1s (SMSCs re-send within seconds)")
+    .default(3_600_000),
 });
 
 type EnvName = keyof typeof envSchema.shape;
@@ -305,5 +314,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookEndpointConcurrency: e.WEBHOOK_ENDPOINT_CONCURRENCY,
     logLevel: e.LOG_LEVEL,
     inboundReassemblyTimeoutMs: e.INBOUND_REASSEMBLY_TIMEOUT,
+    inboundRepeatWindowMs: e.INBOUND_REPEAT_WINDOW,
   };
 }

@@ -200,9 +200,13 @@ export async function startService(
     webhooks.start();
     stack.push({ name: "webhook worker", stop: () => webhooks.stop() });
 
-    const inbound = new InboundProcessor(db, runtime, { logger });
+    const inbound = new InboundProcessor(db, runtime, {
+      repeatWindowMs: config.inboundRepeatWindowMs,
+      logger,
+    });
     const inboundSweeper = new InboundSweeper(db, {
       incompleteAfterMs: config.inboundReassemblyTimeoutMs,
+      repeatRetentionMs: config.inboundRepeatWindowMs,
       logger,
     });
     inboundSweeper.start();

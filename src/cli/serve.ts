@@ -31,6 +31,7 @@ a ready-to-paste curl. Configuration comes from the environment:
   DATABASE_POOL_SIZE      most PostgreSQL connections (default 10)
   INBOUND_REASSEMBLY_TIMEOUT
                           how long parts of a long inbound SMS wait for the rest (default 24h)
+  INBOUND_REPEAT_WINDOW   how long an inbound SMS delivered again is kept once (default 1h)
 
 Options:
   --port <n>          listen on this port instead of PORT (0: a free port)

@@ -48,6 +48,7 @@ describe("loadConfig defaults", () => {
       webhookEndpointConcurrency: 16,
       logLevel: "info",
       inboundReassemblyTimeoutMs: 86_400_000,
+      inboundRepeatWindowMs: 3_600_000,
     });
     expect(config.webhookRetryScheduleMs).toEqual(DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS);
   });
@@ -70,6 +71,7 @@ describe("loadConfig defaults", () => {
       WEBHOOK_ENDPOINT_CONCURRENCY: "32",
       LOG_LEVEL: "debug",
       INBOUND_REASSEMBLY_TIMEOUT: "1h",
+      INBOUND_REPEAT_WINDOW: "2m",
     });
     expect(config).toMatchObject({
       port: 0,
@@ -84,6 +86,7 @@ describe("loadConfig defaults", () => {
       webhookEndpointConcurrency: 32,
       logLevel: "debug",
       inboundReassemblyTimeoutMs: 3_600_000,
+      inboundRepeatWindowMs: 120_000,
     });
     expect(config.secretKey.equals(Buffer.from(KEY, "base64"))).toBe(true);
   });
@@ -113,6 +116,7 @@ describe("loadConfig failures name the variable", () => {
     [{ WEBHOOK_ENDPOINT_CONCURRENCY: "257" }, "WEBHOOK_ENDPOINT_CONCURRENCY"],
     [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
     [{ INBOUND_REASSEMBLY_TIMEOUT: "a day" }, "INBOUND_REASSEMBLY_TIMEOUT"],
+    [{ INBOUND_REPEAT_WINDOW: "500ms" }, "INBOUND_REPEAT_WINDOW"],
   ];
   for (const [env, variable] of cases) {
     it(`${variable}=${Object.values(env)[0]}`, () => {

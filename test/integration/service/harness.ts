@@ -42,6 +42,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     webhookEndpointConcurrency: 16,
     logLevel: "info",
     inboundReassemblyTimeoutMs: 60_000,
+    inboundRepeatWindowMs: 3_600_000,
     ...overrides,
   };
 }
