@@ -13,7 +13,7 @@ import {
 } from "../core/service-errors.js";
 import type { App, AppDeps, AppEnv } from "./app-env.js";
 import { adminAuth, customerAuth } from "./auth.js";
-import { ApiError } from "./errors.js";
+import { ApiError, type FieldError } from "./errors.js";
 import { registerSecuritySchemes } from "./openapi.js";
 import { fieldErrors, problemResponse } from "./problem.js";
 import { requestBody } from "./request-body.js";
@@ -95,17 +95,11 @@ function validationHook(result: {
   data?: unknown;
   error?: ZodError;
 }): void {
-  if (result.success) {
-    const errors = unstorableStrings(result.data);
-    if (errors.length > 0) {
-      throw new ApiError("VALIDATION_FAILED", `The ${describeTarget(result.target)} is invalid.`, { errors });
-    }
-    return;
-  }
-  if (result.error === undefined) return;
-  throw new ApiError("VALIDATION_FAILED", `The ${describeTarget(result.target)} is invalid.`, {
-    errors: fieldErrors(result.error),
-  });
+  let errors: FieldError[] = [];
+  if (result.success) errors = unstorableStrings(result.data);
+  else if (result.error !== undefined) errors = fieldErrors(result.error);
+  if (errors.length === 0) return;
+  throw new ApiError("VALIDATION_FAILED", `The ${describeTarget(result.target)} is invalid.`, { errors });
 }
 
 function describeTarget(target: string): string {

@@ -52,6 +52,19 @@ export function refusesItsData(error: unknown): boolean {
   return state !== undefined && (state.startsWith("22") || state.startsWith("23"));
 }
 
+/**
+ * Writes `items` as two halves, one after the other: how a batch the database refused for its data
+ * ({@link refusesItsData}) is narrowed down, `write` halving again, to the one row it refuses.
+ */
+export async function writeInHalves<T>(
+  items: readonly T[],
+  write: (half: T[]) => Promise<void>,
+): Promise<void> {
+  const half = Math.ceil(items.length / 2);
+  await write(items.slice(0, half));
+  await write(items.slice(half));
+}
+
 // postgres-js connection failures, and the node socket errors under them.
 const CONNECTION_ERROR_CODES = new Set([
   "CONNECTION_CLOSED",

@@ -93,7 +93,11 @@ export class UpstreamSync {
     }
     const changed = rows.filter((r) => this.applied.get(r.id) !== r.version).map((r) => r.id);
     if (changed.length === 0) return rows.length;
-    const full = await this.db.select().from(upstreams).where(inArray(upstreams.id, changed));
+    const full = await this.db
+      .select()
+      .from(upstreams)
+      .where(inArray(upstreams.id, changed))
+      .orderBy(upstreams.id);
     for (const row of full) {
       let config: ReturnType<typeof toConfig>;
       try {

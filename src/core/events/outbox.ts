@@ -183,7 +183,12 @@ export async function appendEvents(
   endpoints?: AccountEndpoints,
 ): Promise<string[]> {
   if (events.length === 0) return [];
-  const read = endpoints ?? (await readAccountEndpoints(tx, accountsOf(events)));
+  const read =
+    endpoints ??
+    (await readAccountEndpoints(
+      tx,
+      events.map((e) => e.accountId),
+    ));
   for (const event of events) {
     if (!read.accounts.has(event.accountId))
       throw new Error(`appendEvents: endpoints of account ${event.accountId} were not read`);
@@ -298,10 +303,6 @@ export async function appendEvents(
     taker.reservation.offer(rows, xid);
   }
   return eventIds;
-}
-
-function accountsOf(events: readonly OutboxEvent[]): string[] {
-  return events.map((e) => e.accountId);
 }
 
 /** Asks this database's hand-offs in turn which deliveries each takes; each is given what is left. */

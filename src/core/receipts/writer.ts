@@ -27,7 +27,7 @@ import { withConflictRetry } from "../dispatch/conflict-retry.js";
 import { newId } from "../ids.js";
 import type { UpstreamNames } from "../results/message-events.js";
 import type { PendingIds } from "../results/pending-ids.js";
-import { refusesItsData } from "../service-errors.js";
+import { refusesItsData, writeInHalves } from "../service-errors.js";
 import type { UpstreamConfig } from "../upstream-runtime.js";
 import { applyPartReceipts, type PartReceipt } from "./apply.js";
 import { matchKeys } from "./match-keys.js";
@@ -142,10 +142,7 @@ export class ReceiptWriter {
       if (items.length > 1 && refusesItsData(error)) {
         // Something in the batch, not the database, failed: halves go on their own, so only the
         // receipt that cannot be stored is refused, not its neighbours.
-        const half = Math.ceil(items.length / 2);
-        await this.flush(items.slice(0, half));
-        await this.flush(items.slice(half));
-        return;
+        return writeInHalves(items, (half) => this.flush(half));
       }
       this.counters.refused += items.length;
       // One receipt whose data the database refuses would be refused again at every redelivery, and an

@@ -20,7 +20,7 @@ import type { MessagePartRow, MessageRow } from "../messages/sink.js";
 import { rollUpAndRecord } from "../receipts/apply.js";
 import { applyWaitingReceipts, findWaitingReceipts, type NewPartId } from "../receipts/unmatched.js";
 import type { UpstreamDirectory } from "../receipts/writer.js";
-import { refusesItsData } from "../service-errors.js";
+import { refusesItsData, writeInHalves } from "../service-errors.js";
 import type { PlannedPart } from "../submit/build.js";
 import { eventTypeOf, messageEvent, type UpstreamNames } from "./message-events.js";
 import type { MessageDecision, PartResult } from "./outcome.js";
@@ -173,12 +173,7 @@ export class ResultWriter {
    * the poller would submit it again every lease period, for ever.
    */
   private async isolate(items: DispatchResult[], error: unknown): Promise<void> {
-    if (items.length > 1) {
-      const half = Math.ceil(items.length / 2);
-      await this.flush(items.slice(0, half));
-      await this.flush(items.slice(half));
-      return;
-    }
+    if (items.length > 1) return writeInHalves(items, (half) => this.flush(half));
     const [item] = items;
     if (item === undefined) return;
     this.settle(items);

@@ -82,11 +82,18 @@ describe("upstream changes made on another instance", () => {
     await until(() => sim.stats().bound === 0, "no bind left at the simulator");
   });
 
-  test("a row B cannot open (another SECRET_KEY) is skipped, and the re-read goes on", async () => {
-    const elsewhere = new UpstreamSync(database.db, randomBytes(32), runtimeB, { intervalMs: 0 });
-    const made = await createUpstream(a, { ...input, name: "sealed-for-a", port: sim.port });
-    await expect(elsewhere.syncNow()).resolves.toBeUndefined();
-    expect(runtimeB.sessions(made.id)).toEqual([]);
-    await deleteUpstream(a, made.id);
+  test("a row B cannot open (sealed under another SECRET_KEY) is skipped, and the rows after it applied", async () => {
+    // Created first, so the re-read (in id order) meets it before the good one.
+    const sealedElsewhere = await createUpstream(
+      { ...a, secretKey: randomBytes(32) },
+      { ...input, name: "sealed-elsewhere", port: sim.port },
+    );
+    const good = await createUpstream(a, { ...input, name: "after-it", port: sim.port });
+    await syncB.syncNow();
+    await until(() => runtimeB.isBound(good.id), "the row after the unreadable one bound on B");
+    expect(runtimeB.sessions(sealedElsewhere.id)).toEqual([]);
+    await deleteUpstream(a, sealedElsewhere.id);
+    await deleteUpstream(a, good.id);
+    await syncB.syncNow();
   });
 });

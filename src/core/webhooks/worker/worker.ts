@@ -19,7 +19,7 @@ import { Agent } from "undici";
 import type { Database } from "../../../db/client.js";
 import { addDeliveryHandOff, type DeliveryToSend } from "../../events/outbox.js";
 import { newId } from "../../ids.js";
-import { refusesItsData } from "../../service-errors.js";
+import { refusesItsData, writeInHalves } from "../../service-errors.js";
 import { forbiddenAddressReason } from "../address-policy.js";
 import { openWebhookSecret, signatureHeader, signingKey } from "../signing.js";
 import {
@@ -833,12 +833,7 @@ export class WebhookWorker {
       await writeAttemptResults(this.db, this.owner, results);
     } catch (error) {
       if (!refusesItsData(error)) throw error;
-      if (results.length > 1) {
-        const half = Math.ceil(results.length / 2);
-        await this.writeResults(results.slice(0, half));
-        await this.writeResults(results.slice(half));
-        return;
-      }
+      if (results.length > 1) return writeInHalves(results, (half) => this.writeResults(half));
       const [result] = results;
       if (result === undefined) return;
       this.logger?.error(
