@@ -670,6 +670,12 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
         this.window.resolve(seq, resp as Pdu);
         return;
       }
+      if (commandStatus === 0 && name !== undefined && name.startsWith("bind_")) {
+        // The SMSC bound us and wrote its answer badly (a system_id over 15 characters, no body): failed,
+        // its decode status (ESME_RINVSYSID) would read as refused credentials and wait minutes to rebind.
+        this.window.resolve(seq, emptyPdu(name, seq, 0) as Pdu);
+        return;
+      }
       if (commandStatus !== 0 && name !== undefined) {
         // A refusal whose body is unreadable is still the SMSC's refusal, with the SMSC's status: a
         // throttled submit must pause the session and be retried, not fail for good as a length error.

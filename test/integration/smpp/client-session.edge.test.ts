@@ -162,6 +162,36 @@ describe("link edge cases", () => {
     await expect(s.submit(submitBody("bound again"))).resolves.toMatchObject({ message_id: "ID-2" });
   });
 
+  test("a bind accepted with a body we cannot read (a 20-character system_id, no body at all) is a bind, not a refusal", async () => {
+    const bodies = [Buffer.from("SMSC-PRODUCTION-0001\0", "latin1"), Buffer.alloc(0)];
+    const raw = await smsc({
+      onBind: (pdu, socket) => {
+        const body = bodies.shift() ?? Buffer.from("RAW\0", "latin1");
+        socket.write(Buffer.concat([header(16 + body.length, 0x80000009, 0, pdu.sequence_number), body]));
+        return true;
+      },
+      onPdu: (pdu, socket) => {
+        if (pdu.command !== "submit_sm") return;
+        socket.write(
+          encodePdu({
+            command: "submit_sm_resp",
+            command_status: 0,
+            sequence_number: pdu.sequence_number,
+            message_id: "ID-3",
+          }),
+        );
+      },
+    });
+    for (const connection of [0, 1]) {
+      const s = session(raw.port, { credentialBackoffMs: 60_000, reconnect: { initialMs: 60_000 } });
+      s.start();
+      await s.whenBound(5000);
+      await expect(s.submit(submitBody("bound"))).resolves.toMatchObject({ message_id: "ID-3" });
+      expect(raw.sockets).toHaveLength(connection + 1);
+      await s.close(500);
+    }
+  });
+
   /** The delays of the first `count` reconnects of a session whose SMSC closes every link right after binding it. */
   async function reconnectDelays(count: number, extra: Partial<ClientSessionOptions>): Promise<string[]> {
     const raw = await smsc({
