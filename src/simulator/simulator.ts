@@ -3,7 +3,7 @@ import type { BindRequest, ServerSession } from "../smpp/net/server-session.js";
 import type { Pdu, PduOf } from "../smpp/pdu.js";
 import { CommandStatus, statusInfo } from "../smpp/status.js";
 import { decodeUserData, extractConcatInfo, splitUserData } from "../smpp/text/user-data.js";
-import { formatAbsolute } from "../smpp/time.js";
+import { formatAbsolute, parseSmppTime } from "../smpp/time.js";
 import { authorizeBind } from "./accounts.js";
 import { ControlServer } from "./control-server.js";
 import { ANY_SYSTEM_ID, type DeliveryEvent, type DeliveryKind, DeliveryQueue } from "./delivery-queue.js";
@@ -439,6 +439,7 @@ export class Simulator {
     let status = this.submitFaults ? this.submitFault() : 0;
     if (status < 0) return;
     if (status === 0 && pdu.destination_addr === "") status = CommandStatus.ESME_RINVDSTADR;
+    if (status === 0) status = timeFieldStatus(pdu);
     if (status !== 0) {
       session.respond({
         command: "submit_sm_resp",
@@ -611,6 +612,25 @@ export class Simulator {
       else if (event !== "retry") c.moFailed += 1;
     }
   }
+}
+
+/**
+ * ESME_RINVSCHED / ESME_RINVEXPIRY for a time field of 16 characters that is not SMPP time (NOTES §11),
+ * as an SMSC answers; the codec checks only the length. 0 when both are empty or valid.
+ */
+function timeFieldStatus(pdu: PduOf<"submit_sm">): number {
+  const now = new Date();
+  for (const [value, status] of [
+    [pdu.schedule_delivery_time, CommandStatus.ESME_RINVSCHED],
+    [pdu.validity_period, CommandStatus.ESME_RINVEXPIRY],
+  ] as const) {
+    try {
+      parseSmppTime(value, now);
+    } catch {
+      return status;
+    }
+  }
+  return 0;
 }
 
 function isResponse(pdu: Pdu): boolean {

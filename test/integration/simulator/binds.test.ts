@@ -186,8 +186,30 @@ describe("bind modes and session PDUs", () => {
     await esme.until(() => esme.received.some((p) => p.sequence_number === 0x63));
     const resp = esme.received.find((p) => p.sequence_number === 0x63);
     expect(resp?.command).toBe("submit_sm_resp");
-    expect(resp?.command_status).not.toBe(0);
+    expect(resp?.command_status).toBe(CommandStatus.ESME_RINVCMDLEN);
     expect((await esme.submit()).command_status).toBe(0);
+  });
+
+  test("a schedule_delivery_time or validity_period that is not SMPP time is ESME_RINVSCHED / ESME_RINVEXPIRY", async () => {
+    sim = await Simulator.start();
+    const { esme } = await bound("bind_transceiver");
+    const statuses = async (field: "schedule_delivery_time" | "validity_period") => [
+      (await esme.submit({ [field]: "000001000000000R" })).command_status,
+      (await esme.submit({ [field]: "491231235959000+" })).command_status,
+      (await esme.submit({ [field]: "2401311305090000" })).command_status,
+      (await esme.submit({ [field]: "241331130509000+" })).command_status,
+    ];
+    expect(await statuses("schedule_delivery_time")).toEqual([
+      0,
+      0,
+      ...Array(2).fill(CommandStatus.ESME_RINVSCHED),
+    ]);
+    expect(await statuses("validity_period")).toEqual([
+      0,
+      0,
+      ...Array(2).fill(CommandStatus.ESME_RINVEXPIRY),
+    ]);
+    expect(sim.stats().submitsAccepted).toBe(4);
   });
 
   test("deliver_sm from an ESME is refused with ESME_RINVCMDID", async () => {
