@@ -192,6 +192,41 @@ describe("link edge cases", () => {
     }
   });
 
+  test("an inbound PDU answered after its connection was lost is not answered on the next one", async () => {
+    const raw = await smsc({
+      onPdu: (pdu, socket) => {
+        if (pdu.command !== "submit_sm") return;
+        socket.write(
+          encodePdu({
+            command: "submit_sm_resp",
+            command_status: 0,
+            sequence_number: pdu.sequence_number,
+            message_id: "ID-4",
+          }),
+        );
+      },
+    });
+    let store: ((status: number) => void) | undefined;
+    const s = session(raw.port, {
+      onInbound: () =>
+        new Promise<number>((resolve) => {
+          store = resolve;
+        }),
+    });
+    s.start();
+    await s.whenBound(5000);
+    raw.sockets[0]?.write(
+      encodePdu({ ...submitBody("receipt"), command: "deliver_sm", command_status: 0, sequence_number: 7 }),
+    );
+    await eventually(() => store !== undefined, 5000, "the handler called");
+    raw.sockets[0]?.destroy();
+    await eventually(() => raw.sockets.length === 2 && s.state === "bound", 5000, "bound again");
+    store?.(0);
+    // Written after the late answer would have been: once this is answered, that one would be in.
+    await expect(s.submit(submitBody("after"))).resolves.toMatchObject({ message_id: "ID-4" });
+    expect(raw.received.filter((r) => r.pdu.command === "deliver_sm_resp")).toEqual([]);
+  });
+
   /** The delays of the first `count` reconnects of a session whose SMSC closes every link right after binding it. */
   async function reconnectDelays(count: number, extra: Partial<ClientSessionOptions>): Promise<string[]> {
     const raw = await smsc({

@@ -46,7 +46,13 @@ function session(sim: Simulator, extra: Partial<ClientSessionOptions> = {}): Cli
 describe("binding", () => {
   test.each(["transceiver", "transmitter", "receiver"] as const)("binds as %s", async (mode) => {
     const sim = await simulator();
-    const s = session(sim, { bindMode: mode });
+    const written: string[] = [];
+    const s = session(sim, {
+      bindMode: mode,
+      trace: (e) => {
+        if (e.direction === "tx") written.push(e.command);
+      },
+    });
     s.start();
     await s.whenBound(5000);
     expect(sim.sessions()).toMatchObject([{ systemId: "esme1", mode, state: "bound" }]);
@@ -54,6 +60,8 @@ describe("binding", () => {
       const err = await s.submit(submitBody("no")).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(SmppStatusError);
       expect(err).toMatchObject({ status: CommandStatus.ESME_RINVBNDSTS });
+      // Refused here, never written: the SMSC's own refusal would make the session rebind.
+      expect(written).toEqual(["bind_receiver"]);
     } else {
       await expect(s.submit(submitBody("yes"))).resolves.toMatchObject({ command_status: 0 });
     }
@@ -76,6 +84,18 @@ describe("binding", () => {
     expect(inboundText(got[0])).toBe("hello from a handset");
     expect(s.info().received).toBe(1);
     await eventually(() => sim.held() === 0 && sim.stats().retrying === 0, 5000, "simulator saw the answer");
+  });
+
+  test("whenBound fails as soon as the session is closed, not when its time is up", async () => {
+    const sim = await simulator();
+    const s = session(sim, { password: "wrong", credentialBackoffMs: 60_000 });
+    s.start();
+    const bound = s.whenBound(20_000).catch((e: unknown) => e);
+    await waitForState(s, "backoff", 5000);
+    await s.close();
+    const err = await bound;
+    expect(err).toBeInstanceOf(SessionClosedError);
+    expect(err).toMatchObject({ message: "sim closed before binding" });
   });
 
   test("a bind refused for credentials backs off long, says why and does not hammer", async () => {

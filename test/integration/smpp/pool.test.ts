@@ -176,6 +176,23 @@ describe("UpstreamPool", () => {
     await expect(p.submit(submitBody("still here"))).resolves.toMatchObject({ command_status: 0 });
   });
 
+  test("a submit still waiting for a window slot when the links drop is sent once a session binds again", async () => {
+    const sim = await simulator();
+    const p = pool({ port: sim.port, sessions: 2, window: 1 });
+    p.start();
+    await eventually(() => p.boundCount === 2, 5000, "two sessions bound");
+    sim.setFaults({ noResponseFraction: 1 });
+    const written = [p.submit(submitBody("a")), p.submit(submitBody("b"))].map((r) =>
+      r.catch((e: unknown) => e),
+    );
+    const waiting = p.submit(submitBody("c"), 5000);
+    await eventually(() => sim.stats().submits === 2, 5000, "two submits written");
+    sim.clearFaults();
+    sim.disconnectAll();
+    await expect(waiting).resolves.toMatchObject({ command_status: 0 });
+    for (const err of await Promise.all(written)) expect(err).toMatchObject({ outcomeUnknown: true });
+  });
+
   test("with no bound session a caller waits (bounded), then gets a retryable NoSessionError", async () => {
     const sim = await simulator();
     const p = pool({ port: sim.port, password: "wrong" }, { session: { credentialBackoffMs: 60_000 } });

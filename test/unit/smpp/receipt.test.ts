@@ -181,6 +181,22 @@ describe("parseReceipt", () => {
     expect(parseReceipt(dlr("id:1 stat:UNKNOWN"))).toMatchObject({ stat: "UNKNOWN", state: 7, final: true });
   });
 
+  test("every final state is final, from the text or from message_state", () => {
+    const finals = [
+      ["DELIVRD", 2],
+      ["EXPIRED", 3],
+      ["DELETED", 4],
+      ["UNDELIV", 5],
+      ["UNKNOWN", 7],
+      ["REJECTD", 8],
+      ["SKIPPED", 9],
+    ] as const;
+    for (const [stat, state] of finals) {
+      expect(parseReceipt(dlr(`id:1 stat:${stat}`))).toMatchObject({ stat, state, final: true });
+      expect(parseReceipt(dlr("id:1", { message_state: state }))).toMatchObject({ stat, state, final: true });
+    }
+  });
+
   test("no status anywhere: stat and state null, not final", () => {
     expect(parseReceipt(dlr("id:1 err:000"))).toMatchObject({ stat: null, state: null, final: false });
     expect(parseReceipt(dlr("garbage"))).toMatchObject({ messageId: null, stat: null, final: false });
