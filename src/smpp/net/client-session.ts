@@ -1,21 +1,20 @@
 import { EventEmitter } from "node:events";
-import { emptyPdu } from "../codec.js";
-import { CommandId, commandName, isResponseId, type RequestName, responseNameOf } from "../commands.js";
+import { CommandId, isResponseId } from "../commands.js";
 import type { SmppDecodeError } from "../errors.js";
 import type { Pdu, PduOf } from "../pdu.js";
 import { CommandStatus, SmppStatusError } from "../status.js";
-import { AdaptiveRate, type AdaptiveRateOptions } from "./adaptive-rate.js";
-import { Backoff, type BackoffOptions } from "./backoff.js";
-import { emptyResponse } from "./empty-response.js";
-import {
-  RequestAbortedError,
-  ResponseTimeoutError,
-  SessionClosedError,
-  WindowWaitTimeoutError,
-} from "./errors.js";
+import { AdaptiveRate } from "./adaptive-rate.js";
+import { bindHandshake } from "./bind-handshake.js";
+import type { ClientSessionEvents, ClientSessionOptions } from "./client-session-options.js";
+import { RequestAbortedError, SessionClosedError, WindowWaitTimeoutError } from "./errors.js";
+import { decideInbound } from "./inbound-answer.js";
+import { KeepAlive } from "./keep-alive.js";
 import { openSocket, type TlsClientOptions } from "./open-socket.js";
 import { PduConnection, type PduTraceHook } from "./pdu-connection.js";
+import { ReconnectPolicy } from "./reconnect-policy.js";
 import { type OutboundRequest, type RequestBody, requestPdu } from "./request-pdu.js";
+import { replyToUnreadableRequest, statusError, unreadableResponse } from "./responses.js";
+import { SendPause } from "./send-pause.js";
 import type {
   BindMode,
   DataSmBody,
@@ -29,109 +28,7 @@ import type {
 } from "./types.js";
 import { Window } from "./window.js";
 
-/** Options of {@link ClientSession}. Times are in milliseconds. */
-export interface ClientSessionOptions {
-  /** Label in traces, errors and {@link ClientSession.info}. Default `"session"`. */
-  id?: string;
-  /** SMSC host name or address. */
-  host: string;
-  /** SMSC TCP port. */
-  port: number;
-  /** Connect with TLS (SMPPS) using these settings; `true` means TLS with defaults. Default: plain TCP. */
-  tls?: TlsClientOptions | boolean;
-  /** SMPP system_id (at most 15 characters). */
-  systemId: string;
-  /** SMPP password (at most 8 characters). Never logged; masked in traces. */
-  password: string;
-  /** SMPP system_type. Default "". */
-  systemType?: string;
-  /** Bind as transceiver, transmitter or receiver. Default `"transceiver"`. */
-  bindMode?: BindMode;
-  /** interface_version in the bind. Default 0x34 (SMPP v3.4). */
-  interfaceVersion?: number;
-  /** addr_ton in the bind. Default 0. */
-  addrTon?: number;
-  /** addr_npi in the bind. Default 0. */
-  addrNpi?: number;
-  /** address_range in the bind (receivers). Default "". */
-  addressRange?: string;
-  /** Requests outstanding at once (the window). Default 10. */
-  window?: number;
-  /** Wait for each response before the request fails as timed out. Default 10000. */
-  responseTimeoutMs?: number;
-  /** Wait for room in a full window before failing with WindowWaitTimeoutError. Default `responseTimeoutMs`. */
-  windowWaitMs?: number;
-  /** Wait for the TCP (and TLS) connection. Default 10000. */
-  connectTimeoutMs?: number;
-  /** Wait for the bind response. Default 5000. */
-  bindTimeoutMs?: number;
-  /** Send enquire_link after this long without receiving anything. Default 30000. */
-  enquireLinkIntervalMs?: number;
-  /** Wait for enquire_link_resp before the connection is dropped and rebuilt. Default `responseTimeoutMs`. */
-  enquireLinkTimeoutMs?: number;
-  /** Reconnect backoff after a refused connection, a lost socket or a failed bind. Default 1 s × e up to 120 s, jitter 0.5. */
-  reconnect?: BackoffOptions;
-  /**
-   * A bind that lasts this long starts the reconnect backoff over. One the SMSC drops sooner (too many
-   * binds, an account it closes right after accepting it) keeps it growing, instead of a reconnect every
-   * second for ever. Default 30000.
-   */
-  stableBindMs?: number;
-  /** Wait after a bind refused for its credentials (ESME_RINVPASWD, ESME_RINVSYSID, ESME_RBINDFAIL). Default 300000 (5 min). */
-  credentialBackoffMs?: number;
-  /**
-   * Pause of this session's sending after ESME_RTHROTTLED / ESME_RMSGQFUL. It grows once per throttling
-   * episode (a pause, then requests written after it throttled again), not per throttled response: a
-   * whole window thrown back at once is one episode. A success of a request written after the pause
-   * began resets it. Default 200 ms × 2 up to 10 s, jitter 0.2.
-   */
-  throttleBackoff?: BackoffOptions;
-  /**
-   * After a throttling episode, keep to a little under the rate the SMSC accepted, raised while it stops
-   * throttling (adaptive-rate.ts); `false` turns it off. Default on: 0.85 × the last second's accepted
-   * rate, +25 % per second without throttling, lifted after a minute without any.
-   */
-  adaptiveRate?: AdaptiveRateOptions | false;
-  /**
-   * Longest a graceful {@link ClientSession.close} waits for outstanding responses and unbind_resp, and
-   * longest the SMSC is given to close the link after its own unbind was answered. Default 5000.
-   */
-  closeTimeoutMs?: number;
-  /** Largest PDU accepted from the SMSC, in octets. Default 65536. */
-  maxPduLength?: number;
-  /** How often timeouts are checked (one timer per window). Default 50. */
-  sweepIntervalMs?: number;
-  /** Receives deliver_sm / data_sm and decides their answer. Default: answer ESME_ROK at once. */
-  onInbound?: InboundHandler;
-  /** Low-level PDU trace, passwords masked. Default none. */
-  trace?: PduTraceHook;
-}
-
-/** Events of a {@link ClientSession}. */
-export interface ClientSessionEvents {
-  /** Every state change, with the last error (set when the change was caused by a failure). */
-  state: [state: SessionState, lastError: Error | undefined];
-  /** The session paused its sending for `pauseMs` after a throttling status. */
-  throttled: [pauseMs: number, status: number];
-}
-
-/** The statuses that mean "your credentials are wrong": retrying soon only hammers the SMSC. */
-const CREDENTIAL_STATUSES: ReadonlySet<number> = new Set([
-  CommandStatus.ESME_RINVPASWD,
-  CommandStatus.ESME_RINVSYSID,
-  CommandStatus.ESME_RBINDFAIL,
-]);
-
-const THROTTLE_STATUSES: ReadonlySet<number> = new Set([
-  CommandStatus.ESME_RTHROTTLED,
-  CommandStatus.ESME_RMSGQFUL,
-]);
-
-const BIND_COMMAND = {
-  transceiver: "bind_transceiver",
-  transmitter: "bind_transmitter",
-  receiver: "bind_receiver",
-} as const;
+export type { ClientSessionEvents, ClientSessionOptions } from "./client-session-options.js";
 
 type Resp<K extends OutboundRequest> = PduOf<(typeof RESPONSE)[K]>;
 
@@ -166,8 +63,9 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
   private readonly window: Window<Pdu>;
   private readonly responseTimeoutMs: number;
   private readonly windowWaitMs: number;
-  private readonly reconnectBackoff: Backoff;
-  private readonly throttleBackoff: Backoff;
+  private readonly reconnectPolicy: ReconnectPolicy;
+  private readonly sendPause: SendPause;
+  private readonly keepAlive: KeepAlive;
   private readonly sendRate: AdaptiveRate | undefined;
   private readonly canTransmit: boolean;
   private readonly tls: TlsClientOptions | undefined;
@@ -182,18 +80,6 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
   private closePromise: Promise<void> | undefined;
   private cancelConnect: { cancel?: () => void } = {};
   private retryTimer: NodeJS.Timeout | undefined;
-  private enquireTimer: NodeJS.Timeout | undefined;
-  private enquirePending = false;
-  private rxSinceCheck = false;
-  private pausedUntil = 0;
-  /**
-   * Counts the throttling pauses begun. Each request notes it when written; a throttled answer to a
-   * request written before the latest pause began is part of the episode that pause answers already.
-   */
-  private pauseEpoch = 0;
-  private pauseGate: Promise<void> | undefined;
-  private pauseTimer: NodeJS.Timeout | undefined;
-  private releasePause: (() => void) | undefined;
   private boundAt: Date | undefined;
   private localAddress: string | null = null;
   private remoteAddress: string | null = null;
@@ -213,15 +99,15 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
     this.responseTimeoutMs = options.responseTimeoutMs ?? 10_000;
     this.windowWaitMs = options.windowWaitMs ?? this.responseTimeoutMs;
     this.window = new Window<Pdu>({ size: this.windowSize, sweepIntervalMs: options.sweepIntervalMs });
-    this.reconnectBackoff = new Backoff(options.reconnect);
-    this.throttleBackoff = new Backoff({
-      initialMs: 200,
-      factor: 2,
-      maxMs: 10_000,
-      jitter: 0.2,
-      ...options.throttleBackoff,
-    });
+    this.reconnectPolicy = new ReconnectPolicy(options);
     this.sendRate = options.adaptiveRate === false ? undefined : new AdaptiveRate(options.adaptiveRate);
+    this.sendPause = new SendPause(options.throttleBackoff, this.sendRate, (pauseMs, status) =>
+      this.emit("throttled", pauseMs, status),
+    );
+    this.keepAlive = new KeepAlive(this.window, {
+      intervalMs: options.enquireLinkIntervalMs ?? 30_000,
+      timeoutMs: options.enquireLinkTimeoutMs ?? this.responseTimeoutMs,
+    });
     this.tls = options.tls === true ? {} : options.tls === false ? undefined : options.tls;
     this.traceHook = options.trace;
     this.inboundHandler = options.onInbound;
@@ -238,7 +124,7 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
 
   /** Window slots free right now; 0 unless bound, able to send and not paused by throttling. */
   get freeWindow(): number {
-    if (this.currentState !== "bound" || !this.canTransmit || this.pausedUntil !== 0) return 0;
+    if (this.currentState !== "bound" || !this.canTransmit || this.sendPause.paused) return 0;
     return this.window.free;
   }
 
@@ -254,7 +140,7 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
 
   /** True while a throttling status keeps this session from sending. */
   get paused(): boolean {
-    return this.pausedUntil !== 0;
+    return this.sendPause.paused;
   }
 
   /** The PDU trace; can be set or cleared while the session runs. */
@@ -345,7 +231,7 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
     if (!this.canTransmit) {
       throw new SmppStatusError(CommandStatus.ESME_RINVBNDSTS, `${this.id} is bound as receiver`);
     }
-    if (this.pausedUntil !== 0) await this.waitWhilePaused();
+    if (this.sendPause.paused) await this.waitWhilePaused();
     if (!this.window.tryAcquire()) await this.window.acquire(this.windowWaitMs);
     const permit = this.sendRate?.permit(this.windowWaitMs) ?? true;
     if (permit !== true && !(await permit)) {
@@ -356,7 +242,7 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
     if (
       conn === undefined ||
       !conn.writable ||
-      this.pausedUntil !== 0 ||
+      this.sendPause.paused ||
       this.currentState !== "bound" ||
       signal?.aborted === true
     ) {
@@ -370,7 +256,7 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
       }
     }
     const seq = this.window.nextSequence();
-    const epoch = this.pauseEpoch;
+    const epoch = this.sendPause.epoch;
     try {
       conn.send(requestPdu(command, body, seq));
     } catch (err) {
@@ -390,8 +276,7 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
       throw this.failed(command, resp, epoch);
     }
     this.sendRate?.accepted();
-    // The SMSC took one written since the last pause began: the throttling is over.
-    if (this.throttleBackoff.attempts !== 0 && epoch === this.pauseEpoch) this.throttleBackoff.reset();
+    this.sendPause.accepted(epoch);
     return resp as Resp<K>;
   }
 
@@ -405,7 +290,7 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
         throw new RequestAbortedError(`${this.id}: request given up by its caller before it was written`);
       }
       if (this.currentState !== "bound") throw this.notBound();
-      if (this.pausedUntil !== 0) {
+      if (this.sendPause.paused) {
         await this.waitWhilePaused();
         continue;
       }
@@ -467,14 +352,14 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
       this.localAddress = conn.localAddress;
       this.remoteAddress = conn.remoteAddress;
       this.setState("binding");
-      const resp = await this.bind(conn);
-      if (resp.command_status !== 0 || resp.command === "generic_nack") {
-        throw statusError(BIND_COMMAND[this.bindMode], resp);
-      }
+      await bindHandshake(conn, this.window, this.bindMode, this.options);
       if (generation !== this.generation || this.stopping) return;
       this.boundAt = new Date();
       this.setState("bound");
-      this.startEnquireLink(generation);
+      this.keepAlive.start(
+        () => generation === this.generation && this.currentState === "bound",
+        () => this.conn,
+      );
     } catch (err) {
       if (this.stopping || generation !== this.generation) return;
       this.errorCount++;
@@ -484,41 +369,19 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
     }
   }
 
-  private bind(conn: PduConnection): Promise<Pdu> {
-    const o = this.options;
-    const seq = this.window.nextSequence();
-    const command = BIND_COMMAND[this.bindMode];
-    conn.send({
-      command,
-      command_status: 0,
-      sequence_number: seq,
-      system_id: o.systemId,
-      password: o.password,
-      system_type: o.systemType ?? "",
-      interface_version: o.interfaceVersion ?? 0x34,
-      addr_ton: o.addrTon ?? 0,
-      addr_npi: o.addrNpi ?? 0,
-      address_range: o.addressRange ?? "",
-    });
-    return this.window.track(seq, command, this.options.bindTimeoutMs ?? 5000, false);
-  }
-
   private scheduleReconnect(err: Error): void {
     const boundFor = this.boundAt === undefined ? 0 : Date.now() - this.boundAt.getTime();
-    if (boundFor >= (this.options.stableBindMs ?? 30_000)) this.reconnectBackoff.reset();
-    const credentials = err instanceof SmppStatusError && CREDENTIAL_STATUSES.has(err.status);
-    const delay = credentials ? (this.options.credentialBackoffMs ?? 300_000) : this.reconnectBackoff.next();
-    const reason = credentials ? `bind refused (${err.message})` : err.message;
+    const { delayMs, error } = this.reconnectPolicy.next(err, boundFor);
     this.boundAt = undefined;
-    this.setState("backoff", new Error(`${reason}; next attempt in ${formatDelay(delay)}`, { cause: err }));
+    this.setState("backoff", error);
     // One pending attempt at most: each one opens a connection and makes the one before it an orphan.
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => void this.connect(), delay);
+    this.retryTimer = setTimeout(() => void this.connect(), delayMs);
     this.retryTimer.unref();
   }
 
   private onConnectionClosed(err: Error | undefined): void {
-    this.stopEnquireLink();
+    this.keepAlive.stop();
     this.conn = undefined;
     const reason = err === undefined ? "connection closed by the SMSC" : `connection lost: ${err.message}`;
     // A bind in progress fails through its own promise (rejected here) and reconnects from connect().
@@ -541,8 +404,8 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
     if (this.retryTimer !== undefined) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
     this.cancelConnect.cancel?.();
-    this.stopEnquireLink();
-    this.endPause();
+    this.keepAlive.stop();
+    this.sendPause.end();
     this.sendRate?.close();
     const conn = this.conn;
     if (conn !== undefined && this.currentState === "bound") {
@@ -574,7 +437,7 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
   // ---- incoming PDUs ---------------------------------------------------------------------------
 
   private onPdu(pdu: Pdu): void {
-    this.rxSinceCheck = true;
+    this.keepAlive.received();
     if (isResponseId(CommandId[pdu.command])) {
       if (pdu.command === "generic_nack" && pdu.sequence_number === 0) this.errorCount++;
       // Unknown sequence numbers are answers that came after their timeout: nothing waits for them.
@@ -608,26 +471,7 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
   private onInboundPdu(pdu: InboundPdu): void {
     this.receivedCount++;
     const conn = this.conn;
-    const handler = this.inboundHandler;
-    if (handler === undefined) {
-      this.answerInbound(conn, pdu, CommandStatus.ESME_ROK);
-      return;
-    }
-    let result: number | Promise<number>;
-    try {
-      result = handler(pdu, this.id);
-    } catch {
-      this.answerInbound(conn, pdu, CommandStatus.ESME_RX_T_APPN);
-      return;
-    }
-    if (typeof result === "number") {
-      this.answerInbound(conn, pdu, result);
-    } else {
-      result.then(
-        (status) => this.answerInbound(conn, pdu, status),
-        () => this.answerInbound(conn, pdu, CommandStatus.ESME_RX_T_APPN),
-      );
-    }
+    decideInbound(this.inboundHandler, pdu, this.id, (status) => this.answerInbound(conn, pdu, status));
   }
 
   /** Answers on the connection the PDU came from; if that one is gone, the SMSC delivers it again. */
@@ -644,7 +488,7 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
     // Only a bound session is "unbinding": a bind still in progress fails when the link closes and
     // connect() schedules the one reconnect (two would open a second connection and leak the first).
     if (!this.stopping && this.currentState === "bound") this.setState("unbinding");
-    this.stopEnquireLink();
+    this.keepAlive.stop();
     conn.end();
     // The SMSC should close the link now; one that waits for us to do it would otherwise leave the
     // session "unbinding", never rebinding, for as long as the half-open socket lives.
@@ -660,65 +504,25 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
     this.errorCount++;
     const seq = err.sequenceNumber;
     if (isResponseId(err.commandId)) {
-      const name = commandName(err.commandId);
-      const commandStatus = frame.readUInt32BE(8);
-      if (commandStatus === 0 && (name === "submit_sm_resp" || name === "data_sm_resp")) {
-        // The SMSC took the message and wrote its answer badly (no body, a message_id without its NUL
-        // or too long): read the id leniently (NOTES §2). Failed for good, the message would be reported
-        // rejected while it is on its way, and a customer resending it would send it twice.
-        const resp = { ...emptyPdu(name, seq, 0), message_id: lenientMessageId(frame) };
-        this.window.resolve(seq, resp as Pdu);
-        return;
-      }
-      if (commandStatus === 0 && name !== undefined && name.startsWith("bind_")) {
-        // The SMSC bound us and wrote its answer badly (a system_id over 15 characters, no body): failed,
-        // its decode status (ESME_RINVSYSID) would read as refused credentials and wait minutes to rebind.
-        this.window.resolve(seq, emptyPdu(name, seq, 0) as Pdu);
-        return;
-      }
-      if (commandStatus !== 0 && name !== undefined) {
-        // A refusal whose body is unreadable is still the SMSC's refusal, with the SMSC's status: a
-        // throttled submit must pause the session and be retried, not fail for good as a length error.
-        // (PduOf over the union of names is not distributive, hence the widening to Pdu.)
-        this.window.resolve(seq, emptyPdu(name, seq, commandStatus) as Pdu);
-        return;
-      }
-      // An answer to one of ours that we cannot read: fail that request rather than let it time out.
-      this.window.reject(
-        seq,
-        new SmppStatusError(err.status, `unreadable ${describe(err.commandId)}: ${err.message}`),
-      );
+      const settled = unreadableResponse(err, frame);
+      if (settled instanceof Error) this.window.reject(seq, settled);
+      else this.window.resolve(seq, settled);
       return;
     }
-    const name = commandName(err.commandId);
-    const resp = name === undefined ? undefined : responseNameOf(name);
-    if (name !== undefined && resp !== undefined) {
-      this.reply(emptyResponse(name as RequestName, seq, err.status));
-    } else if (name !== "alert_notification" && name !== "outbind") {
-      this.reply({ command: "generic_nack", command_status: err.status, sequence_number: seq });
-    }
+    const reply = replyToUnreadableRequest(err);
+    if (reply !== undefined) this.reply(reply);
   }
 
   private reply(pdu: Pdu): void {
     this.conn?.send(pdu);
   }
 
-  // ---- failures, throttling, enquire_link ---------------------------------------------------------
+  // ---- failures and throttling -------------------------------------------------------------------
 
-  /**
-   * The error for a non-OK response. A throttling status also pauses this session, unless a pause began
-   * after the request was written (`epoch`): the rest of a window thrown back at once must not grow
-   * the pause once per response, to 10 s after seven of them, while the SMSC would take more in 200 ms.
-   */
+  /** The error for a non-OK response; a throttling status also pauses this session (send-pause.ts). */
   private failed(command: string, resp: Pdu, epoch: number): Error {
     this.errorCount++;
-    if (
-      resp.command !== "generic_nack" &&
-      THROTTLE_STATUSES.has(resp.command_status) &&
-      epoch === this.pauseEpoch
-    ) {
-      this.pause(resp.command_status);
-    }
+    this.sendPause.failed(resp, epoch);
     if (resp.command_status === CommandStatus.ESME_RINVBNDSTS && this.currentState === "bound") {
       // The SMSC no longer counts this link as bound (NOTES §2: rebind, then retry). It would refuse
       // every later request the same way, so rebuild the session instead of burning each message's retries.
@@ -727,73 +531,9 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
     return statusError(command, resp);
   }
 
-  private pause(status: number): void {
-    const pauseMs = this.throttleBackoff.next();
-    this.sendRate?.throttled();
-    this.pauseEpoch++;
-    this.pausedUntil = performance.now() + pauseMs;
-    if (this.pauseTimer !== undefined) clearTimeout(this.pauseTimer);
-    this.pauseTimer = setTimeout(() => this.endPause(), pauseMs);
-    this.pauseTimer.unref();
-    this.emit("throttled", pauseMs, status);
-  }
-
-  private endPause(): void {
-    if (this.pauseTimer !== undefined) clearTimeout(this.pauseTimer);
-    this.pauseTimer = undefined;
-    this.pausedUntil = 0;
-    const release = this.releasePause;
-    this.releasePause = undefined;
-    this.pauseGate = undefined;
-    release?.();
-  }
-
   private async waitWhilePaused(): Promise<void> {
-    while (this.pausedUntil !== 0 && this.currentState === "bound") {
-      this.pauseGate ??= new Promise<void>((resolve) => {
-        this.releasePause = resolve;
-      });
-      await this.pauseGate;
-    }
+    while (this.sendPause.paused && this.currentState === "bound") await this.sendPause.whenEnded();
     if (this.currentState !== "bound") throw this.notBound();
-  }
-
-  private startEnquireLink(generation: number): void {
-    const interval = this.options.enquireLinkIntervalMs ?? 30_000;
-    this.rxSinceCheck = false;
-    this.enquireTimer = setInterval(() => {
-      if (generation !== this.generation || this.currentState !== "bound") return;
-      if (this.rxSinceCheck || this.enquirePending) {
-        this.rxSinceCheck = false;
-        return;
-      }
-      void this.enquireLink();
-    }, interval);
-    this.enquireTimer.unref();
-  }
-
-  private stopEnquireLink(): void {
-    if (this.enquireTimer !== undefined) clearInterval(this.enquireTimer);
-    this.enquireTimer = undefined;
-  }
-
-  private async enquireLink(): Promise<void> {
-    const conn = this.conn;
-    if (conn === undefined) return;
-    const seq = this.window.nextSequence();
-    const timeoutMs = this.options.enquireLinkTimeoutMs ?? this.responseTimeoutMs;
-    this.enquirePending = true;
-    const answered = this.window.track(seq, "enquire_link", timeoutMs, false);
-    conn.send({ command: "enquire_link", command_status: 0, sequence_number: seq });
-    try {
-      await answered;
-    } catch (err) {
-      if (err instanceof ResponseTimeoutError && conn === this.conn) {
-        this.drop(`no enquire_link_resp within ${timeoutMs} ms`);
-      }
-    } finally {
-      this.enquirePending = false;
-    }
   }
 
   private notBound(): SessionClosedError {
@@ -806,46 +546,14 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
     this.currentState = state;
     if (state !== "bound") {
       // Callers parked behind a throttling pause must learn that the session went away.
-      if (this.releasePause !== undefined) this.endPause();
+      if (this.sendPause.hasWaiters) this.sendPause.end();
     }
     this.emit("state", state, this.error);
   }
 }
 
-/** A failed response as a typed error: its status, or the generic_nack's, or "unknown" for a wrong reply. */
-function statusError(command: string, resp: Pdu): SmppStatusError {
-  if (resp.command === "generic_nack") {
-    const status = resp.command_status === 0 ? CommandStatus.ESME_RUNKNOWNERR : resp.command_status;
-    const info = new SmppStatusError(status);
-    return new SmppStatusError(status, `${command} answered with generic_nack: ${info.message}`);
-  }
-  if (resp.command_status === 0) {
-    return new SmppStatusError(CommandStatus.ESME_RUNKNOWNERR, `${command} answered with ${resp.command}`);
-  }
-  return new SmppStatusError(resp.command_status);
-}
-
 function asError(err: unknown): Error {
   return err instanceof Error ? err : new Error(String(err));
-}
-
-function hex(n: number): string {
-  return n.toString(16).padStart(8, "0");
-}
-
-function describe(commandId: number): string {
-  return commandName(commandId) ?? `command 0x${hex(commandId)}`;
-}
-
-/** A response's message_id read leniently: the body's octets up to the first NUL or the end, at most 64. */
-function lenientMessageId(frame: Buffer): string {
-  const body = frame.subarray(16);
-  const nul = body.indexOf(0);
-  return body.subarray(0, Math.min(nul < 0 ? body.length : nul, 64)).toString("latin1");
-}
-
-function formatDelay(ms: number): string {
-  return ms >= 1000 ? `${Math.round(ms / 100) / 10} s` : `${ms} ms`;
 }
 
 function delay(ms: number): Promise<void> {
