@@ -121,7 +121,10 @@ export class PoolRuntime implements UpstreamRuntime, UpstreamAvailability {
 
   isBound(id: string): boolean {
     const entry = this.entries.get(id);
-    return entry?.config.enabled === true && (entry?.pool.boundCount ?? 0) > 0;
+    // A receiver's bound sessions refuse every submit_sm (ESME_RINVBNDSTS): counted as bound, it took
+    // a route's traffic from the transmitters after it until the messages ran out of attempts.
+    if (entry === undefined || !entry.config.enabled || entry.config.bind_mode === "receiver") return false;
+    return entry.pool.boundCount > 0;
   }
 
   /** Unbinds every upstream (gracefully, bounded by the pools' close timeout). */
