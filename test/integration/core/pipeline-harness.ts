@@ -12,6 +12,7 @@ import { MessageService } from "../../../src/core/messages/service.js";
 import type { MessageSink } from "../../../src/core/messages/sink.js";
 import type { SendRequest } from "../../../src/core/messages/types.js";
 import { ReceiptProcessor } from "../../../src/core/receipts/processor.js";
+import type { UnmatchedSweeperOptions } from "../../../src/core/receipts/unmatched.js";
 import { PendingIds, type PendingIdsOptions } from "../../../src/core/results/pending-ids.js";
 import { createRoute } from "../../../src/core/routes.js";
 import { PoolRuntime } from "../../../src/core/upstream-runtime-pools.js";
@@ -39,6 +40,8 @@ export interface PipelineOptions {
   leaseSeconds?: number;
   /** The registry of SMSC ids not committed yet, shared by dispatcher and receipts as main shares it. */
   pendingIds?: PendingIdsOptions;
+  /** The unmatched-receipt sweeper; default every 500 ms. */
+  sweeper?: UnmatchedSweeperOptions;
 }
 
 export interface Pipeline {
@@ -111,7 +114,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     db,
     upstreams: runtime,
     writer: { pendingIds },
-    sweeper: { intervalMs: 500 },
+    sweeper: { intervalMs: 500, ...options.sweeper },
   });
   runtime.setReceiptHandler(receipts);
   receipts.start();

@@ -97,7 +97,9 @@ describe("receipt roll-up", () => {
     expect(now.error).toMatchObject({ code: "DLR_UNDELIV", dlr_stat: "UNDELIV", dlr_err: "034" });
     expect(now.parts[0]).toMatchObject({ status: "undelivered", dlr_stat: "UNDELIV", dlr_err: "034" });
     await feed(id, "DELIVRD");
-    expect((await p.get(m.id)).status).toBe("undelivered");
+    const later = await p.get(m.id);
+    expect(later.status).toBe("undelivered");
+    expect(later.parts[0]).toMatchObject({ status: "undelivered", dlr_stat: "UNDELIV", dlr_err: "034" });
     expect(await eventTypes(m.id)).toEqual(["message.sent", "message.undelivered"]);
   });
 
