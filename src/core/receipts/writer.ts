@@ -254,8 +254,12 @@ export async function findParts(
         FROM unnest(${sql.param(lookups.map((l) => l.upstreamId))}::text[],
                     ${sql.param(lookups.map((l) => l.key))}::text[]) AS c(upstream_id, key)
         JOIN message_parts p ON p.upstream_id = c.upstream_id AND p.smsc_id_key = c.key
-        WHERE p.smsc_id_key IS NOT NULL`,
+        WHERE p.smsc_id_key IS NOT NULL
+        ORDER BY p.submitted_at NULLS FIRST, p.message_id, p."index"`,
   );
+  // In submit order, so the map keeps the newest part of a key: SMSCs hand ids out again (counters
+  // wrap or restart), and a receipt went to whichever old part the index returned last, leaving the
+  // part it was for `sent` for good.
   for (const row of rows) {
     out.set(`${row.upstream_id}\u0000${row.smsc_id_key}`, { messageId: row.message_id, index: row.index });
   }
