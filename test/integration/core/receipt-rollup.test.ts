@@ -4,12 +4,12 @@
  * receipts here are written by the test (plain Appendix B text, no TLVs) and fed to the ReceiptProcessor
  * as the pool would; the messages go through the real pipeline without asking the SMSC for receipts.
  */
-import { asc, eq, sql } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { MessageJson } from "../../../src/core/messages/serialize.js";
 import { applyPartReceipts } from "../../../src/core/receipts/apply.js";
 import { queryRows } from "../../../src/db/client.js";
-import { events } from "../../../src/db/schema.js";
+import { events, messageParts, messages } from "../../../src/db/schema.js";
 import type { InboundPdu } from "../../../src/smpp/net/types.js";
 import { CommandStatus } from "../../../src/smpp/status.js";
 import { type Pipeline, startPipeline } from "./pipeline-harness.js";
@@ -111,6 +111,37 @@ describe("receipt roll-up", () => {
     expect(now.status).toBe("undelivered");
     expect(now.error?.code).toBe("DLR_EXPIRED");
     expect(now.parts.map((x) => x.status)).toEqual(["sent", "undelivered"]);
+  });
+
+  test("a part receipted UNDELIV while the message waits for a retry makes it undelivered once the rest is sent", async () => {
+    const m = await sentMessage("f".repeat(200));
+    expect(m.parts).toHaveLength(2);
+    const db = p.database.db;
+    // As an attempt leaves it when part 2 failed transiently: queued for a retry, part 2 pending.
+    await db
+      .update(messageParts)
+      .set({ status: "pending", smscMessageId: null, smscIdKey: null, submittedAt: null })
+      .where(and(eq(messageParts.messageId, m.id), eq(messageParts.index, 2)));
+    await db
+      .update(messages)
+      .set({
+        status: "queued",
+        nextAttemptAt: new Date(Date.now() + 3_600_000),
+        leaseOwner: null,
+        leaseExpiresAt: null,
+      })
+      .where(eq(messages.id, m.id));
+    await feed(m.parts[0]?.smsc_message_id, "UNDELIV", "034");
+    expect((await p.get(m.id)).status).toBe("queued");
+    await db
+      .update(messages)
+      .set({ nextAttemptAt: new Date(Date.now() - 1000) })
+      .where(eq(messages.id, m.id));
+    await p.dispatcher.poll();
+    const done = await p.waitFor(m.id, ["undelivered"], 20_000);
+    expect(done.error).toMatchObject({ code: "DLR_UNDELIV", dlr_err: "034" });
+    expect(done.parts.map((x) => x.status)).toEqual(["undelivered", "sent"]);
+    expect((await eventTypes(m.id)).at(-1)).toBe("message.undelivered");
   });
 
   test("a receipt naming the id in decimal matches a part whose id the SMSC gave in hex", async () => {
