@@ -134,7 +134,12 @@ const envSchema = z.object({
     .optional(),
   DATA_DIR: z.string().default("./data"),
   DATABASE_POOL_SIZE: positiveInt(1, 1000).default(10),
-  ADMIN_TOKEN: z.string().optional(),
+  ADMIN_TOKEN: z
+    .string()
+    // It travels as `Authorization: Bearer <token>`: a space or a non-ASCII character would start a
+    // service whose admin API refuses every request.
+    .regex(/^[\x21-\x7e]+$/, "must be printable ASCII without spaces (it is sent as a bearer token)")
+    .optional(),
   SECRET_KEY: secretKey.optional(),
   WEBHOOK_ALLOW_PRIVATE: booleanFlag.default(false),
   WEBHOOK_RETRY_SCHEDULE: durationList.default(() => [...DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS]),

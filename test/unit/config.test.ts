@@ -117,6 +117,9 @@ describe("loadConfig failures name the variable", () => {
     [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
     [{ INBOUND_REASSEMBLY_TIMEOUT: "a day" }, "INBOUND_REASSEMBLY_TIMEOUT"],
     [{ INBOUND_REPEAT_WINDOW: "500ms" }, "INBOUND_REPEAT_WINDOW"],
+    // No `Authorization: Bearer …` header can carry these: the admin API would refuse every request.
+    [{ ADMIN_TOKEN: "correct horse battery" }, "ADMIN_TOKEN"],
+    [{ ADMIN_TOKEN: "tökén" }, "ADMIN_TOKEN"],
   ];
   for (const [env, variable] of cases) {
     it(`${variable}=${Object.values(env)[0]}`, () => {
