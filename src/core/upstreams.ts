@@ -151,7 +151,9 @@ export async function deleteUpstream(deps: UpstreamDeps, id: string): Promise<vo
 export async function setUpstreamPduLog(deps: UpstreamDeps, id: string, enabled: boolean): Promise<void> {
   const [row] = await deps.db
     .update(upstreams)
-    .set({ pduLogEnabled: enabled })
+    // updated_at too: the other instances re-read the rows whose updated_at moved (UpstreamSync), and
+    // the switch does not rebind anything there (it is not a connection setting).
+    .set({ pduLogEnabled: enabled, updatedAt: sql`now()` })
     .where(live(id))
     .returning({ id: upstreams.id });
   if (row === undefined) throw new NotFoundError("Upstream", id);

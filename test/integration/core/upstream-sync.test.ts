@@ -10,6 +10,7 @@ import { UpstreamSync } from "../../../src/core/upstream-sync.js";
 import {
   createUpstream,
   deleteUpstream,
+  setUpstreamPduLog,
   type UpstreamDeps,
   updateUpstream,
 } from "../../../src/core/upstreams.js";
@@ -80,6 +81,26 @@ describe("upstream changes made on another instance", () => {
     await syncB.syncNow();
     expect(runtimeB.sessions(id)).toEqual([]);
     await until(() => sim.stats().bound === 0, "no bind left at the simulator");
+  });
+
+  test("the PDU log switched on at A records on B too (B's GET shows what B's sessions sent)", async () => {
+    // enquire_link every second: traffic for the log without anything else going on.
+    const traced = await createUpstream(a, {
+      ...input,
+      name: "traced",
+      port: sim.port,
+      enquireLinkInterval: 1,
+    });
+    await syncB.syncNow();
+    await until(() => runtimeB.isBound(traced.id), "bound on B");
+    await setUpstreamPduLog(a, traced.id, true);
+    await syncB.syncNow();
+    await until(
+      () => runtimeB.pduLog(traced.id, 10).some((entry) => entry.command === "enquire_link"),
+      "B's PDU log records its enquire_link",
+    );
+    await deleteUpstream(a, traced.id);
+    await syncB.syncNow();
   });
 
   test("a row B cannot open (sealed under another SECRET_KEY) is skipped, and the rows after it applied", async () => {
