@@ -59,6 +59,27 @@ describe("admin routes", () => {
     await expect401(await api.call("GET", "/admin/accounts", { token: apiKey }), "admin");
   });
 
+  it("every admin operation of the OpenAPI document refuses no token, a wrong one and an API key", async () => {
+    const doc = await (await api.call("GET", "/openapi.json", { token: null })).json<{
+      paths: Record<string, Record<string, unknown>>;
+    }>();
+    const operations = Object.entries(doc.paths)
+      .filter(([path]) => path.startsWith("/admin"))
+      .flatMap(([path, methods]) =>
+        Object.keys(methods).map((method) => [method.toUpperCase(), path.replace(/\{[^}]+\}/g, "x_1")]),
+      );
+    expect(operations.length).toBeGreaterThanOrEqual(20);
+    for (const [method = "", path = ""] of operations) {
+      const json = method === "GET" || method === "DELETE" ? undefined : {};
+      for (const token of [null, `${api.adminToken}x`, apiKey]) {
+        const response = await api.call(method, path, { token, json });
+        expect(response.status, `${method} ${path} with ${token === null ? "no token" : "a bad token"}`).toBe(
+          401,
+        );
+      }
+    }
+  });
+
   it("refuse before anything else: an unknown admin path or bad body without a token is still a 401", async () => {
     await expect401(await api.call("GET", "/admin/nope", { token: null }), "admin");
     await expect401(
