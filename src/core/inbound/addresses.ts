@@ -14,19 +14,25 @@ import {
 
 const TON_NATIONAL = 2;
 const DIGITS = /^[0-9]+$/;
+/** `00`, then an international number: 6–15 digits, not starting with 0. */
+const INTERNATIONAL_AFTER_00 = /^00[1-9][0-9]{5,14}$/;
 const SHORT_CODE = new RegExp(`^[0-9]{${MIN_SHORT_CODE_DIGITS},${MAX_SHORT_CODE_DIGITS}}$`);
 
 /**
  * An address as the SMSC gave it, with its TON. `+` or TON 1 make a number international; without them a
  * run of at most 8 digits is a short code and one starting with 0 (or TON 2) a national number, kept as
- * digits: a `+` in front would make them numbers that do not exist. Other digit strings (TON 0, as many
- * SMSCs send international numbers) get their `+`. Anything not all digits is kept, trimmed.
+ * digits: a `+` in front would make them numbers that do not exist. `00` in front stands for `+`. Other
+ * digit strings (TON 0, as many SMSCs send international numbers) get their `+`. Anything not all digits
+ * is kept, trimmed.
  */
 export function normalizeInboundAddress(address: string, ton = 0): string {
   const trimmed = address.trim();
   const plus = trimmed.startsWith("+");
   const digits = plus ? trimmed.slice(1) : trimmed;
   if (!DIGITS.test(digits)) return trimmed;
+  // 00 is the international call prefix, as a send's `to` and POST /admin/numbers read it: kept, the
+  // destination would match no registered number.
+  if (!plus && ton !== TON_NATIONAL && INTERNATIONAL_AFTER_00.test(digits)) return `+${digits.slice(2)}`;
   if (plus || ton === TON_INTERNATIONAL) return `+${digits}`;
   if (ton === TON_NATIONAL || digits.length <= MAX_SHORT_CODE_DIGITS || digits.startsWith("0")) return digits;
   return `+${digits}`;

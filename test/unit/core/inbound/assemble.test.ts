@@ -78,6 +78,24 @@ describe("normalizeInboundAddress", () => {
   });
 });
 
+describe("an inbound destination and the number an admin registered meet (number → account)", () => {
+  // As an SMSC sends them with TON 0 (unknown), and as an admin writes them in POST /admin/numbers.
+  test.each([
+    ["88222", "88222"],
+    ["12345678", "12345678"],
+    ["123456789", "+123456789"],
+    ["447700900123", "+447700900123"],
+    ["00447700900123", "+447700900123"],
+  ])("%j → %j", (digits, stored) => {
+    expect(normalizeReceivingNumber(digits)).toEqual({ ok: true, value: stored });
+    expect(normalizeInboundAddress(digits)).toBe(stored);
+  });
+
+  test("00 is the international prefix, whatever TON came with it", () => {
+    expect(normalizeInboundAddress("00447700900123", 1)).toBe("+447700900123");
+  });
+});
+
 describe("normalizeReceivingNumber", () => {
   test.each([
     ["88222", "88222"],
