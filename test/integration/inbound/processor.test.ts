@@ -208,7 +208,7 @@ describe("concatenated inbound SMS", () => {
     const [first, , third] = parts;
     if (first === undefined || third === undefined) throw new Error("need three parts");
     rig.sim.injectDeliverSm([third, first]);
-    await until(async () => {
+    const stored = await until(async () => {
       const stored = await rig.database.db.select().from(inboundParts).where(eq(inboundParts.source, from));
       return stored.length === 2 ? stored : undefined;
     }, "two segments stored");
@@ -226,6 +226,8 @@ describe("concatenated inbound SMS", () => {
       segments: 2,
       incomplete: true,
       accountId: rig.accountId,
+      // When its last segment came, not when the sweep found it.
+      receivedAt: new Date(Math.max(...stored.map((p) => p.receivedAt.getTime()))),
     });
     const [event] = await rig.database.db
       .select()
