@@ -42,7 +42,8 @@ describe("INBOUND_REASSEMBLY_TIMEOUT", () => {
       account_id: p.accountId,
     });
     expect(number.status).toBe(201);
-  });
+    // Two services start in this file (PGlite, a loaded machine): bounds, not timing claims.
+  }, 120_000);
 
   afterAll(async () => {
     await restarted?.stop("test over");
@@ -80,5 +81,5 @@ describe("INBOUND_REASSEMBLY_TIMEOUT", () => {
       ).data;
     await waitFor(async () => (await inbox()).length === 1, "the incomplete SMS");
     expect(await inbox()).toMatchObject([{ text: "first half ", incomplete: true, segments: 1 }]);
-  });
+  }, 120_000);
 });
