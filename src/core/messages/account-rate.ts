@@ -52,4 +52,14 @@ export class AccountRateLimiter {
     }
     return Math.max(1, Math.ceil((needed - bucket.tokens) / maxTps));
   }
+
+  /**
+   * Gives back `count` tokens an admitted request took but did not use: it was answered from its
+   * Idempotency-Key or nothing was stored. A client retrying a request must not lose its allowance for
+   * new ones. Never fills the bucket past one second's worth.
+   */
+  refund(accountId: string, count: number): void {
+    const bucket = this.buckets.get(accountId);
+    if (bucket !== undefined) bucket.tokens = Math.min(bucket.rate, bucket.tokens + count);
+  }
 }

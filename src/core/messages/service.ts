@@ -260,7 +260,24 @@ export class MessageService {
     return prepareMessage(valid, accountId, now, ref, this.lease);
   }
 
+  /** Commits admitted messages; their rate tokens go back when they were not what got stored. */
   private async accept<T>(
+    item: Omit<AcceptItem, "idempotency">,
+    claim: IdempotencyClaim | null,
+    body: T,
+  ): Promise<AcceptResponse<T>> {
+    let response: AcceptResponse<T>;
+    try {
+      response = await this.commit(item, claim, body);
+    } catch (error) {
+      this.rate.refund(item.accountId, item.messages.length);
+      throw error;
+    }
+    if (response.replayed) this.rate.refund(item.accountId, item.messages.length);
+    return response;
+  }
+
+  private async commit<T>(
     item: Omit<AcceptItem, "idempotency">,
     claim: IdempotencyClaim | null,
     body: T,

@@ -114,6 +114,22 @@ describe("per-account max_tps on acceptance", () => {
     expect((await limited.send(send)).status).toBe(202);
   });
 
+  it("counts only what it accepts: a repeat answered from its Idempotency-Key or a 409 takes no allowance", async () => {
+    const limited = await api.customer({ default_from: "SLOW", max_tps: 3 });
+    const headers = { "Idempotency-Key": "rate-repeat" };
+    expect((await limited.send(send, headers)).status).toBe(202);
+    const again = await limited.send(send, headers);
+    expect(again.status).toBe(202);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect((await limited.send({ ...send, text: "another body" }, headers)).status).toBe(409);
+    // One message accepted in this second: room for two more, not none.
+    expect((await limited.send(send)).status).toBe(202);
+    expect((await limited.send(send)).status).toBe(202);
+    expect((await limited.send(send)).status).toBe(429);
+    const listed = await limited.call("GET", "/v1/messages");
+    expect((await listed.json<{ data: unknown[] }>()).data).toHaveLength(3);
+  });
+
   it("counts every message of a batch; a batch larger than a second's allowance waits for a full bucket", async () => {
     const limited = await api.customer({ default_from: "SLOW", max_tps: 5 });
     const batch = (n: number) => ({ messages: Array.from({ length: n }, () => send) });
