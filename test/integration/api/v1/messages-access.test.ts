@@ -130,6 +130,20 @@ describe("per-account max_tps on acceptance", () => {
     expect((await listed.json<{ data: unknown[] }>()).data).toHaveLength(3);
   });
 
+  it("applies a max_tps the admin lowers from the next send, refilling at the new rate", async () => {
+    const limited = await api.customer({ default_from: "SLOW", max_tps: 10 });
+    expect((await limited.send(send)).status).toBe(202);
+    const patch = await api.call("PATCH", `/admin/accounts/${limited.accountId}`, { json: { max_tps: 2 } });
+    expect(patch.status).toBe(200);
+    // Nine left at 10/s, but never more than one second of the new rate: two.
+    expect((await limited.send(send)).status).toBe(202);
+    expect((await limited.send(send)).status).toBe(202);
+    expect((await limited.send(send)).status).toBe(429);
+    monotonicMs += 500; // half a second at 2/s: one message, not five
+    expect((await limited.send(send)).status).toBe(202);
+    expect((await limited.send(send)).status).toBe(429);
+  });
+
   it("counts every message of a batch; a batch larger than a second's allowance waits for a full bucket", async () => {
     const limited = await api.customer({ default_from: "SLOW", max_tps: 5 });
     const batch = (n: number) => ({ messages: Array.from({ length: n }, () => send) });

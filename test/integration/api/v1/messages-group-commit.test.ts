@@ -1,6 +1,7 @@
 import { inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { messages } from "../../../../src/db/schema.js";
+import { refuseRows } from "../../../helpers/refuse-rows.js";
 import {
   type Customer,
   type MessageJson,
@@ -73,5 +74,25 @@ describe("group commit of concurrent accepts", () => {
     expect(response.status).toBe(202);
     const handed = api.sink.calls.slice(callsBefore).flat();
     expect(handed.map((m) => m.message.text)).toEqual(["now"]);
+  });
+
+  it("fails only the request the database refuses; the others of its group are accepted", async () => {
+    await refuseRows(api.database.db, {
+      name: "refuse_poison_message",
+      table: "messages",
+      on: "INSERT",
+      condition: "NEW.text = 'poison'",
+    });
+    const texts = Array.from({ length: 12 }, (_, i) => (i === 5 ? "poison" : `fine ${i}`));
+    const responses = await Promise.all(texts.map((text) => acme.send({ to: "+447700900503", text })));
+    expect(responses.map((r) => r.status)).toEqual(texts.map((text) => (text === "poison" ? 503 : 202)));
+    const ids = await Promise.all(
+      responses.filter((r) => r.status === 202).map(async (r) => (await r.json<MessageJson>()).id),
+    );
+    const stored = await api.database.db
+      .select({ text: messages.text })
+      .from(messages)
+      .where(inArray(messages.id, ids));
+    expect(stored.map((m) => m.text).sort()).toEqual(texts.filter((t) => t !== "poison").sort());
   });
 });

@@ -1,5 +1,6 @@
 import { and, eq, inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MessageValidationError } from "../../../../src/core/messages/errors.js";
 import { MessageService } from "../../../../src/core/messages/service.js";
 import { idempotencyKeys, messages } from "../../../../src/db/schema.js";
 import { errorPaths, problemOf } from "../harness.js";
@@ -113,6 +114,40 @@ describe("Idempotency-Key on POST /v1/messages", () => {
     const third = await acme.send(body, headers);
     expect(third.headers.get("idempotent-replayed")).toBe("true");
     expect(await countTo("+447700900205")).toBe(2);
+  });
+
+  it("a key older than 24 h does not answer a repeat that is now refused: the refusal stands", async () => {
+    // A service of its own whose key sweep cannot run in between: the key is still in the table, and
+    // only its age keeps it from answering.
+    let offsetMs = 0;
+    const service = new MessageService({
+      db: api.database.db,
+      clock: () => Date.now() + offsetMs,
+      keySweepIntervalMs: 365 * 24 * 3_600_000,
+    });
+    try {
+      const body = {
+        to: "+447700900213",
+        text: "soon",
+        send_at: new Date(Date.now() + 60_000).toISOString(),
+      };
+      expect((await service.send(acme.accountId, body, "expired-refused")).status).toBe(202);
+      await service.sweepIdempotencyKeys(); // the first keyed accept's own sweep, finished
+      offsetMs = 25 * 3_600_000;
+      await expect(service.send(acme.accountId, body, "expired-refused")).rejects.toBeInstanceOf(
+        MessageValidationError,
+      );
+      const [row] = await api.database.db
+        .select({ key: idempotencyKeys.key })
+        .from(idempotencyKeys)
+        .where(
+          and(eq(idempotencyKeys.accountId, acme.accountId), eq(idempotencyKeys.key, "expired-refused")),
+        );
+      expect(row).toBeDefined();
+    } finally {
+      await service.close();
+    }
+    expect(await countTo("+447700900213")).toBe(1);
   });
 
   it("refuses a key longer than 255 characters with 422", async () => {

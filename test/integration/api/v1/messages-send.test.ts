@@ -1,7 +1,7 @@
 import { asc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { messageParts, messages } from "../../../../src/db/schema.js";
-import { errorPaths, problemOf } from "../harness.js";
+import { errorPaths, problemOf, type TestResponse } from "../harness.js";
 import {
   type Customer,
   INSTANCE_ID,
@@ -153,6 +153,24 @@ describe("POST /v1/messages", () => {
     const response = await bare.send({ to: "+447700900127", text: "x", from });
     expect(response.status).toBe(202);
     expect((await response.json<MessageJson>()).from).toBe(stored);
+  });
+
+  it("still answers 202 when this instance's dispatcher refuses the hand-over: the row is committed for the poller", async () => {
+    const enqueue = api.sink.enqueue;
+    api.sink.enqueue = () => {
+      throw new Error("dispatcher stopped");
+    };
+    let response: TestResponse;
+    try {
+      response = await acme.send({ to: "+447700900129", text: "stored anyway" });
+    } finally {
+      api.sink.enqueue = enqueue;
+    }
+    expect(response.status).toBe(202);
+    const { row } = await storedMessage((await response.json<MessageJson>()).id);
+    // Leased to this instance: its lease runs out and any poller sends it.
+    expect(row).toMatchObject({ status: "queued", leaseOwner: INSTANCE_ID });
+    expect(api.logs.some((line) => line.msg === "the dispatcher refused accepted messages")).toBe(true);
   });
 
   it("accepts an http(s) status_callback_url and stores it", async () => {
