@@ -1,5 +1,7 @@
 import { inArray } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AcceptUnavailableError } from "../../../../src/core/messages/errors.js";
+import { MessageService } from "../../../../src/core/messages/service.js";
 import { messages } from "../../../../src/db/schema.js";
 import { refuseRows } from "../../../helpers/refuse-rows.js";
 import {
@@ -94,5 +96,35 @@ describe("group commit of concurrent accepts", () => {
       .from(messages)
       .where(inArray(messages.id, ids));
     expect(stored.map((m) => m.text).sort()).toEqual(texts.filter((t) => t !== "poison").sort());
+  });
+});
+
+describe("group commit at its limits", () => {
+  // A linger no test waits for: only close() or a full group sends these groups.
+  const LONG_LINGER_MS = 600_000;
+
+  it("refuses at once with 503 what would queue past maxQueuedMessages; close() commits what queued", async () => {
+    const service = new MessageService({
+      db: api.database.db,
+      groupCommit: { lingerMs: LONG_LINGER_MS, maxQueuedMessages: 3 },
+    });
+    const body = (i: number) => ({ to: "+447700900504", from: "ACME", text: `queued ${i}` });
+    const queued = [0, 1, 2].map((i) => service.send(acme.accountId, body(i)));
+    await expect(service.send(acme.accountId, body(3))).rejects.toBeInstanceOf(AcceptUnavailableError);
+    await service.close();
+    const accepted = await Promise.all(queued);
+    expect(accepted.map((r) => r.status)).toEqual([202, 202, 202]);
+    const stored = await api.database.db
+      .select({ text: messages.text })
+      .from(messages)
+      .where(
+        inArray(
+          messages.id,
+          accepted.map((r) => r.body.id),
+        ),
+      );
+    expect(stored.map((m) => m.text).sort()).toEqual(["queued 0", "queued 1", "queued 2"]);
+    // Closed: nothing more is taken.
+    await expect(service.send(acme.accountId, body(4))).rejects.toBeInstanceOf(AcceptUnavailableError);
   });
 });
