@@ -1,3 +1,4 @@
+import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { messageData, startWebhookHarness, type WebhookHarness, waitFor } from "./harness.js";
 import { Receiver } from "./receiver.js";
@@ -9,6 +10,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await h.close();
 });
+
+function headersOf(request: { headers: Record<string, string | string[] | undefined> }) {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers))
+    if (typeof value === "string") out[name] = value;
+  return out;
+}
 
 /** Ten deliveries to a hanging receiver, one at a time: one in flight, nine claimed and queued here. */
 async function stuckEndpoint(receiver: Receiver) {
@@ -67,6 +75,65 @@ describe("endpoint changes while the worker holds its deliveries", () => {
       await worker.stop();
       await old.close();
       await next.close();
+    }
+  });
+
+  it("signs the waiting deliveries with both secrets after a rotation, as the API promises", async () => {
+    const receiver = await Receiver.start();
+    const worker = h.worker({ perEndpointConcurrency: 1, recheckAfterMs: 0 });
+    try {
+      const s = await stuckEndpoint(receiver);
+      const rotated = await h.call("POST", `/v1/webhook-endpoints/${s.endpoint.id}/rotate-secret`, {
+        token: s.customer.key,
+      });
+      const { secret } = (await rotated.json()) as { secret: string };
+      receiver.release(200);
+      await waitFor(() => receiver.requests.length >= 10, "the waiting deliveries");
+      // A receiver that switched to the new secret at once takes every one sent after the rotation.
+      for (const request of receiver.requests.slice(1)) {
+        const headers = headersOf(request);
+        expect(headers["webhook-signature"]?.split(" ")).toHaveLength(2);
+        expect(() => new Webhook(secret).verify(request.body, headers)).not.toThrow();
+        expect(() => new Webhook(s.endpoint.secret).verify(request.body, headers)).not.toThrow();
+      }
+    } finally {
+      await worker.stop();
+      await receiver.close();
+    }
+  });
+
+  it("signs waiting status_callback deliveries with both secrets of the signing endpoint after a rotation", async () => {
+    const callback = await Receiver.start();
+    const endpointReceiver = await Receiver.start();
+    const worker = h.worker({ perEndpointConcurrency: 1, recheckAfterMs: 0 });
+    try {
+      callback.behaviour = { kind: "hang" };
+      const customer = await h.customer();
+      const signer = await h.endpoint(customer.key, endpointReceiver.url);
+      await h.emit(
+        Array.from({ length: 5 }, (_, i) => ({
+          accountId: customer.accountId,
+          type: "message.sent" as const,
+          data: messageData(i),
+          callbackUrl: `${callback.url}?m=${i}`,
+        })),
+      );
+      await waitFor(() => callback.hanging === 1, "the first callback held");
+      const rotated = await h.call("POST", `/v1/webhook-endpoints/${signer.id}/rotate-secret`, {
+        token: customer.key,
+      });
+      const { secret } = (await rotated.json()) as { secret: string };
+      callback.release(200);
+      await waitFor(() => callback.requests.length >= 5, "the waiting callbacks");
+      for (const request of callback.requests.slice(1)) {
+        const headers = headersOf(request);
+        expect(headers["webhook-signature"]?.split(" ")).toHaveLength(2);
+        expect(() => new Webhook(secret).verify(request.body, headers)).not.toThrow();
+      }
+    } finally {
+      await worker.stop();
+      await callback.close();
+      await endpointReceiver.close();
     }
   });
 });

@@ -34,7 +34,7 @@ import { type Gate, GateScheduler, held } from "./gates.js";
 import { HandOffInbox, type HandOffStats } from "./handoff.js";
 import { webhookBody } from "./payload.js";
 import { SendRates } from "./rates.js";
-import { stillHeld } from "./recheck.js";
+import { type HeldDelivery, stillHeld } from "./recheck.js";
 import { type AttemptResult, disableGoneEndpoints, endUnrecorded, writeAttemptResults } from "./results.js";
 import { nextRetryDelay, type RetryPolicy } from "./schedule.js";
 import { postWebhook, type SendOutcome } from "./send.js";
@@ -85,8 +85,8 @@ export interface WebhookWorkerOptions {
   leaseMs?: number | undefined;
   /**
    * A held row that waited longer than this in its gate, in ms, is checked against the database before
-   * it is sent (recheck.ts): its endpoint may have been disabled, deleted or moved to another URL, or
-   * the delivery retried by hand, while it waited. Default 1000.
+   * it is sent (recheck.ts): its endpoint may have been disabled, deleted or moved to another URL, its
+   * secret rotated, or the delivery retried by hand, while it waited. Default 1000.
    */
   recheckAfterMs?: number | undefined;
   /** Relative jitter of retry delays, 0–1. Default 0.2 (±20 %). */
@@ -551,7 +551,8 @@ export class WebhookWorker {
    * Whether a job may still be sent. One that waited longer than `recheckAfterMs` is checked against
    * the database first, with every job queued behind it in its gate, in one statement: those no longer
    * ours (disabled, deleted, retried by hand, taken over) are dropped without an attempt, the others
-   * take their row's current URL. Jobs already covered by a check under way wait for it.
+   * take their row's current URL and signing secrets. Jobs already covered by a check under way wait
+   * for it.
    */
   private async stillOurs(gate: Gate<Job>, job: Job): Promise<boolean> {
     if (job.check === undefined && performance.now() - job.checkedAt > this.recheckAfterMs) {
@@ -566,7 +567,7 @@ export class WebhookWorker {
   }
 
   private async recheck(key: string, jobs: readonly Job[]): Promise<void> {
-    let current: Map<string, string> | undefined;
+    let current: Map<string, HeldDelivery> | undefined;
     try {
       current = await stillHeld(
         this.db,
@@ -584,9 +585,13 @@ export class WebhookWorker {
       j.check = undefined;
       j.checkedAt = now;
       if (current === undefined) continue;
-      const url = current.get(j.row.id);
-      if (url === undefined) dropped = j.dropped = true;
-      else j.row.url = url;
+      const fresh = current.get(j.row.id);
+      if (fresh === undefined) dropped = j.dropped = true;
+      else {
+        j.row.url = fresh.url;
+        j.row.secret_enc = fresh.secret_enc;
+        j.row.previous_secret_enc = fresh.previous_secret_enc;
+      }
     }
     if (dropped) this.gates.removeQueued(key, (j) => j.dropped === true);
   }
