@@ -182,6 +182,27 @@ describe("the attempt log and the schedule's defaults", () => {
     });
   });
 
+  it("gives a receiver 15 s by default, then records a timeout", async () => {
+    const silent = await Receiver.start();
+    const worker = h.worker({ timeoutMs: undefined });
+    await stopping(worker, async () => {
+      try {
+        silent.behaviour = { kind: "hang" };
+        const customer = await h.customer();
+        await h.endpoint(customer.key, silent.url);
+        const [eventId = ""] = await h.emit([
+          { accountId: customer.accountId, type: "message.sent", data: messageData(8) },
+        ]);
+        await waitFor(async () => (await attemptsOf(eventId)).length === 1, "the attempt recorded", 40_000);
+        const [attempt] = await attemptsOf(eventId);
+        expect(attempt).toMatchObject({ status_code: null, error: "timeout after 15000 ms" });
+        expect(attempt?.duration_ms).toBeGreaterThanOrEqual(14_990);
+      } finally {
+        await silent.close();
+      }
+    });
+  }, 60_000);
+
   it("spreads retries by ±20 % when no jitter is given", async () => {
     const worker = h.worker({ jitter: undefined, retryScheduleMs: [10_000] });
     await stopping(worker, async () => {

@@ -194,6 +194,31 @@ describe("batched attempt results", () => {
     });
     expect(attempts).toHaveLength(3);
   });
+
+  it("does not apply the outcome of an instance whose lease another instance took over", async () => {
+    const customer = await h.customer();
+    await h.endpoint(customer.key, "http://127.0.0.1:9/taken-over");
+    await h.emit([{ accountId: customer.accountId, type: "message.sent", data: messageData(10) }]);
+    const [mine] = await claimAll(10);
+    if (mine === undefined) throw new Error("claim");
+    // This instance stalled past its lease; another claims the row and is sending it.
+    await h.database.db.execute(
+      sql`UPDATE webhook_deliveries SET next_attempt_at = now() - interval '1 second' WHERE id = ${mine.id}`,
+    );
+    const [theirs] = await claimDeliveries(h.database.db, {
+      owner: "other-owner",
+      limit: 10,
+      perGate: 10,
+      gateRooms: new Map(),
+      leaseMs: 60_000,
+    });
+    expect(theirs).toMatchObject({ id: mine.id, attempts: 0 });
+    await writeAttemptResults(h.database.db, OWNER, [outcome(mine, { statusCode: 200 })]);
+    const { deliveries, attempts } = await state([mine.id]);
+    // Still the other instance's to finish: it is not marked succeeded under it, nor its lease cleared.
+    expect(deliveries[0]).toMatchObject({ status: "pending", attempts: 0, lease_owner: "other-owner" });
+    expect(attempts.map((a) => a.status_code)).toEqual([200]);
+  });
 });
 
 describe("gates", () => {
