@@ -38,7 +38,8 @@ export interface Config {
   webhookRetryScheduleMs: number[];
   /**
    * `WEBHOOK_ENDPOINT_CONCURRENCY`: webhook requests in flight to one endpoint (or one status_callback
-   * origin) at once. Default 16, at most 256 (the worker's total).
+   * origin) at once. Default 16, at most 256 (the worker's total). A receiver that keeps answering 2xx
+   * within a second may use 4 times as many, up to the worker's total.
    */
   webhookEndpointConcurrency: number;
   /** `LOG_LEVEL`: pino level. Default info. */

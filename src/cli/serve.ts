@@ -26,7 +26,8 @@ a ready-to-paste curl. Configuration comes from the environment:
   WEBHOOK_ALLOW_PRIVATE   true: webhook URLs may point at private addresses
   WEBHOOK_RETRY_SCHEDULE  retry delays, default 5s,5m,30m,2h,5h,10h,10h
   WEBHOOK_ENDPOINT_CONCURRENCY
-                          webhook requests in flight to one endpoint, default 16 (1-256)
+                          webhook requests in flight to one endpoint, default 16 (1-256);
+                          4 times as many to one that keeps answering 2xx within a second
   LOG_LEVEL               fatal|error|warn|info|debug|trace|silent (default info)
   DATABASE_POOL_SIZE      most PostgreSQL connections (default 10)
   INBOUND_REASSEMBLY_TIMEOUT

@@ -1,5 +1,7 @@
+import { setTimeout } from "node:timers/promises";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FAST_MS } from "../../../src/core/webhooks/worker/pace.js";
 import { queryRows } from "../../../src/db/client.js";
 import { messageData, startWebhookHarness, type WebhookHarness, waitFor } from "./harness.js";
 import { Receiver } from "./receiver.js";
@@ -95,6 +97,52 @@ describe("per-endpoint concurrency", () => {
       await fast.close();
     }
   }, 120_000);
+});
+
+describe("receivers that answer fast", () => {
+  it("earn four times their concurrency, and lose it with their first slow answer", async () => {
+    const receiver = await Receiver.start();
+    const worker = h.worker({ perEndpointConcurrency: 2 });
+    try {
+      const customer = await h.customer();
+      await h.endpoint(customer.key, receiver.url);
+      const emit = (from: number, count: number) =>
+        h.emit(
+          Array.from({ length: count }, (_, i) => ({
+            accountId: customer.accountId,
+            type: "message.sent" as const,
+            data: messageData(from + i),
+          })),
+        );
+      // Two quick 200s: a streak of fast answers as long as its concurrency.
+      await emit(0, 2);
+      await waitFor(() => worker.stats().resultRows >= 2, "two answers recorded");
+
+      receiver.behaviour = { kind: "hang" };
+      await emit(2, 20);
+      await waitFor(() => receiver.hanging >= 8, "8 requests in flight at once");
+      await setTimeout(300); // room for a ninth, were the limit higher
+      expect(receiver.hanging).toBe(8);
+
+      // Held past a second: slow answers, so it is back to its own two slots.
+      await setTimeout(FAST_MS + 100);
+      receiver.release(200);
+      receiver.behaviour = { kind: "hang" };
+      await waitFor(() => receiver.hanging >= 2, "the next requests in flight");
+      await setTimeout(300);
+      expect(receiver.hanging).toBe(2);
+
+      receiver.release(200);
+      await waitFor(
+        () => new Set(receiver.requests.map((r) => r.headers["webhook-id"])).size === 22,
+        "every event at the receiver",
+        30_000,
+      );
+    } finally {
+      await worker.stop();
+      await receiver.close();
+    }
+  }, 60_000);
 });
 
 describe("leases", () => {

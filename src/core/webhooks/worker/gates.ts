@@ -1,7 +1,7 @@
 /**
  * Per-receiver fairness for the delivery worker. Every claimed delivery waits in its gate (one per
- * endpoint, or per URL for status_callback targets); a gate sends at most `concurrency` at a time, and
- * free slots are handed to gates in turn. A slow receiver therefore holds at most its own `concurrency`
+ * endpoint, or per URL for status_callback targets); a gate sends at most its limit at a time (pace.ts),
+ * and free slots are handed to gates in turn. A slow receiver therefore holds at most its own limit of
  * slots, and the rest keep flowing to everyone else.
  */
 
@@ -25,7 +25,8 @@ export class GateScheduler<T> {
   private turn = 0;
   private count = 0;
 
-  constructor(private readonly concurrency: number) {}
+  /** @param limitOf Items the gate `key` may have started and not done at once. */
+  constructor(private readonly limitOf: (key: string) => number) {}
 
   add(key: string, item: T): void {
     let gate = this.gates.get(key);
@@ -38,13 +39,13 @@ export class GateScheduler<T> {
     this.count++;
   }
 
-  /** The next item to start, taking gates in turn and skipping those at their concurrency; or undefined. */
+  /** The next item to start, taking gates in turn and skipping those at their limit; or undefined. */
   next(): { gate: Gate<T>; item: T } | undefined {
     for (let looked = 0; looked < this.ready.length; looked++) {
       if (this.turn >= this.ready.length) this.turn = 0;
       const gate = this.ready[this.turn];
       if (gate === undefined) break;
-      if (gate.active >= this.concurrency) {
+      if (gate.active >= this.limitOf(gate.key)) {
         this.turn++;
         continue;
       }

@@ -27,8 +27,9 @@ export interface WebhookWorkerOptions {
   batchSize?: number | undefined;
   /**
    * Requests in flight to one endpoint (or one status_callback origin) at once (config
-   * `webhookEndpointConcurrency`). Default 16. One receiver's rate is at most this many divided by its
-   * response time; a slow receiver holds at most this many of the `maxInFlight` slots.
+   * `webhookEndpointConcurrency`). Default 16. A slow receiver holds at most this many of the
+   * `maxInFlight` slots; one that keeps answering 2xx within a second may use 4 times as many
+   * (pace.ts).
    */
   perEndpointConcurrency?: number | undefined;
   /**

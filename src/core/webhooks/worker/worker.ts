@@ -34,6 +34,7 @@ import {
   type WebhookWorkerOptions,
   type WebhookWorkerStats,
 } from "./options.js";
+import { ReceiverPace } from "./pace.js";
 import { webhookBody } from "./payload.js";
 import { type HeldDelivery, stillHeld } from "./recheck.js";
 import { ResultBuffer } from "./result-buffer.js";
@@ -44,6 +45,8 @@ export type { WebhookWorkerOptions, WebhookWorkerStats } from "./options.js";
 
 /** Held rows checked at once by {@link WebhookWorker.stillOurs} (the one to send, and those queued next). */
 const RECHECK_BATCH = 256;
+/** Multiple of the per-endpoint concurrency a receiver that answers fast may use (pace.ts). */
+const FAST_RECEIVER_BURST = 4;
 
 interface Job {
   row: DeliveryToSend;
@@ -75,6 +78,7 @@ export class WebhookWorker {
   private readonly results: ResultBuffer;
   private readonly agent: Agent;
   private readonly gates: GateScheduler<Job>;
+  private readonly pace: ReceiverPace;
   private readonly handOffEnabled: boolean;
   private inbox: HandOffInbox | undefined;
   private removeHandOff: (() => void) | undefined;
@@ -122,7 +126,8 @@ export class WebhookWorker {
       jitter: options.jitter ?? 0.2,
       retryAfterMaxMs: options.retryAfterMaxMs ?? Math.max(0, ...scheduleMs),
     };
-    this.gates = new GateScheduler<Job>(concurrency);
+    this.pace = new ReceiverPace(concurrency, FAST_RECEIVER_BURST);
+    this.gates = new GateScheduler<Job>((key) => this.pace.limit(key));
     this.keys = new SigningKeys(options.secretKey, this.logger);
     this.results = new ResultBuffer(
       this.db,
@@ -394,6 +399,7 @@ export class WebhookWorker {
       this.logger?.error({ err: error, delivery_id: row.id }, "webhook attempt failed before sending");
       outcome = failedBeforeSending(error instanceof Error ? error.message : String(error));
     }
+    this.pace.observe(gate.key, outcome);
     this.results.record(gate.key, row, attemptedAt, outcome);
   }
 
