@@ -5,6 +5,7 @@ import { buildOpenApiDocument, renderOpenApiDocument } from "../../../src/api/op
 
 type Operation = {
   security?: Record<string, string[]>[];
+  parameters?: unknown[];
   requestBody?: unknown;
   responses: Record<string, { content?: Record<string, { schema: { $ref?: string } }> }>;
 };
@@ -59,6 +60,10 @@ describe("OpenAPI document", () => {
         for (const status of ["400", "413", "415", "422"])
           expect(Object.keys(operation.responses), name).toContain(status);
       }
+      // A path or query value can be refused too: by its schema, or as text nothing can store (a
+      // percent-encoded NUL in an id).
+      if ((operation.parameters?.length ?? 0) > 0)
+        expect(Object.keys(operation.responses), name).toContain("422");
     }
   });
 

@@ -16,7 +16,7 @@ const route = createRoute({
   request: { params: KeyParamsSchema },
   responses: {
     204: { description: "Revoked" },
-    ...problemResponses("UNAUTHORIZED", "NOT_FOUND"),
+    ...problemResponses("UNAUTHORIZED", "NOT_FOUND", "VALIDATION_FAILED"),
   },
 });
 

@@ -15,7 +15,7 @@ const route = createRoute({
   request: { params: IdParamsSchema },
   responses: {
     204: { description: "Deleted" },
-    ...problemResponses("UNAUTHORIZED", "NOT_FOUND"),
+    ...problemResponses("UNAUTHORIZED", "NOT_FOUND", "VALIDATION_FAILED"),
   },
 });
 

@@ -18,7 +18,7 @@ const route = createRoute({
   request: { params: IdParamsSchema },
   responses: {
     204: { description: "Deleted" },
-    ...problemResponses("UNAUTHORIZED", "NOT_FOUND", "CONFLICT"),
+    ...problemResponses("UNAUTHORIZED", "NOT_FOUND", "CONFLICT", "VALIDATION_FAILED"),
   },
 });
 

@@ -16,7 +16,7 @@ const route = createRoute({
   request: { params: IdParamsSchema },
   responses: {
     200: { description: "The upstream", content: { "application/json": { schema: UpstreamSchema } } },
-    ...problemResponses("UNAUTHORIZED", "NOT_FOUND"),
+    ...problemResponses("UNAUTHORIZED", "NOT_FOUND", "VALIDATION_FAILED"),
   },
 });
 

@@ -43,7 +43,7 @@ const route = createRoute({
         "application/json": { schema: z.object({ data: z.array(SessionSchema) }).openapi("SessionList") },
       },
     },
-    ...problemResponses("UNAUTHORIZED", "NOT_FOUND"),
+    ...problemResponses("UNAUTHORIZED", "NOT_FOUND", "VALIDATION_FAILED"),
   },
 });
 

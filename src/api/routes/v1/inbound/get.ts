@@ -19,7 +19,7 @@ const route = createRoute({
       description: "The inbound SMS",
       content: { "application/json": { schema: InboundMessageSchema } },
     },
-    ...problemResponses("UNAUTHORIZED", "NOT_FOUND"),
+    ...problemResponses("UNAUTHORIZED", "NOT_FOUND", "VALIDATION_FAILED"),
   },
 });
 

@@ -15,7 +15,7 @@ const route = createRoute({
   request: { params: IdParamsSchema },
   responses: {
     200: { description: "The canceled message", content: { "application/json": { schema: MessageSchema } } },
-    ...problemResponses("UNAUTHORIZED", "NOT_FOUND", "CONFLICT", "SERVICE_UNAVAILABLE"),
+    ...problemResponses("UNAUTHORIZED", "NOT_FOUND", "CONFLICT", "VALIDATION_FAILED", "SERVICE_UNAVAILABLE"),
   },
 });
 

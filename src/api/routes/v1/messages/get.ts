@@ -14,7 +14,7 @@ const route = createRoute({
   request: { params: IdParamsSchema },
   responses: {
     200: { description: "The message", content: { "application/json": { schema: MessageSchema } } },
-    ...problemResponses("UNAUTHORIZED", "NOT_FOUND", "SERVICE_UNAVAILABLE"),
+    ...problemResponses("UNAUTHORIZED", "NOT_FOUND", "VALIDATION_FAILED", "SERVICE_UNAVAILABLE"),
   },
 });
 

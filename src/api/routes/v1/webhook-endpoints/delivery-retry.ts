@@ -25,7 +25,7 @@ const route = createRoute({
       description: "Queued for sending now",
       content: { "application/json": { schema: WebhookDeliverySchema } },
     },
-    ...problemResponses("UNAUTHORIZED", "NOT_FOUND", "CONFLICT"),
+    ...problemResponses("UNAUTHORIZED", "NOT_FOUND", "CONFLICT", "VALIDATION_FAILED"),
   },
 });
 

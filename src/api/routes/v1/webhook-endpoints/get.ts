@@ -15,7 +15,7 @@ const route = createRoute({
   request: { params: IdParamsSchema },
   responses: {
     200: { description: "The endpoint", content: { "application/json": { schema: WebhookEndpointSchema } } },
-    ...problemResponses("UNAUTHORIZED", "NOT_FOUND"),
+    ...problemResponses("UNAUTHORIZED", "NOT_FOUND", "VALIDATION_FAILED"),
   },
 });
 

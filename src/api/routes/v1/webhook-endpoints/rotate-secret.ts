@@ -25,7 +25,7 @@ const route = createRoute({
       description: "The endpoint with its new secret",
       content: { "application/json": { schema: WebhookEndpointWithSecretSchema } },
     },
-    ...problemResponses("UNAUTHORIZED", "NOT_FOUND"),
+    ...problemResponses("UNAUTHORIZED", "NOT_FOUND", "VALIDATION_FAILED"),
   },
 });
 
