@@ -10,9 +10,9 @@ import type { MessageJson } from "../../../src/core/messages/serialize.js";
 import { applyPartReceipts } from "../../../src/core/receipts/apply.js";
 import { queryRows } from "../../../src/db/client.js";
 import { events, messageParts, messages } from "../../../src/db/schema.js";
-import type { InboundPdu } from "../../../src/smpp/net/types.js";
 import { CommandStatus } from "../../../src/smpp/status.js";
 import { type Pipeline, startPipeline } from "./pipeline-harness.js";
+import { receiptPdu as receipt } from "./receipt-pdu.js";
 
 let p: Pipeline;
 beforeAll(async () => {
@@ -21,32 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await p?.close();
 });
-
-function receipt(id: string, stat: string, err = "000"): InboundPdu {
-  const text = `id:${id} sub:001 dlvrd:000 submit date:2601011200 done date:2601011201 stat:${stat} err:${err} text:`;
-  return {
-    command: "deliver_sm",
-    command_status: 0,
-    sequence_number: 1,
-    service_type: "",
-    source_addr_ton: 1,
-    source_addr_npi: 1,
-    source_addr: "447700900123",
-    dest_addr_ton: 5,
-    dest_addr_npi: 0,
-    destination_addr: "ACME",
-    esm_class: 0x04,
-    protocol_id: 0,
-    priority_flag: 0,
-    schedule_delivery_time: "",
-    validity_period: "",
-    registered_delivery: 0,
-    replace_if_present_flag: 0,
-    data_coding: 0,
-    sm_default_msg_id: 0,
-    short_message: Buffer.from(text, "latin1"),
-  };
-}
 
 async function feed(id: string | null | undefined, stat: string, err?: string): Promise<void> {
   const status = await p.receipts.handle(p.upstreamId, receipt(id ?? "", stat, err), "test");

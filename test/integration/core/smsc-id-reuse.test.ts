@@ -7,9 +7,9 @@ import { and, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { messageParts } from "../../../src/db/schema.js";
 import { smscIdKey } from "../../../src/db/smsc-id.js";
-import type { InboundPdu } from "../../../src/smpp/net/types.js";
 import { CommandStatus } from "../../../src/smpp/status.js";
 import { type Pipeline, startPipeline } from "./pipeline-harness.js";
+import { receiptPdu as receipt } from "./receipt-pdu.js";
 
 let p: Pipeline;
 beforeAll(async () => {
@@ -18,32 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await p?.close();
 });
-
-function receipt(id: string, stat: string): InboundPdu {
-  const text = `id:${id} sub:001 dlvrd:001 submit date:2601011200 done date:2601011201 stat:${stat} err:000 text:`;
-  return {
-    command: "deliver_sm",
-    command_status: 0,
-    sequence_number: 1,
-    service_type: "",
-    source_addr_ton: 1,
-    source_addr_npi: 1,
-    source_addr: "447700900123",
-    dest_addr_ton: 5,
-    dest_addr_npi: 0,
-    destination_addr: "ACME",
-    esm_class: 0x04,
-    protocol_id: 0,
-    priority_flag: 0,
-    schedule_delivery_time: "",
-    validity_period: "",
-    registered_delivery: 0,
-    replace_if_present_flag: 0,
-    data_coding: 0,
-    sm_default_msg_id: 0,
-    short_message: Buffer.from(text, "latin1"),
-  };
-}
 
 describe("an SMSC id used again", () => {
   test("a receipt goes to the newest part with that id, whatever order the rows are stored in", async () => {
