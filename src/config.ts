@@ -146,7 +146,10 @@ const envSchema = z.object({
   WEBHOOK_RETRY_SCHEDULE: durationList.default(() => [...DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS]),
   WEBHOOK_ENDPOINT_CONCURRENCY: positiveInt(1, 256).default(16),
   LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
-  INBOUND_REASSEMBLY_TIMEOUT: duration.default(86_400_000),
+  // 0 would surface every concatenated SMS whose parts a sweep falls between as separate pieces.
+  INBOUND_REASSEMBLY_TIMEOUT: duration
+    .refine((ms) => ms >= 1000, "must be at least 1s (the parts of one SMS arrive seconds apart)")
+    .default(86_400_000),
   INBOUND_REPEAT_WINDOW: duration
     .refine((ms) => ms >= 1000, "must be at least 1s (SMSCs re-send within seconds)")
     .default(3_600_000),

@@ -116,6 +116,7 @@ describe("loadConfig failures name the variable", () => {
     [{ WEBHOOK_ENDPOINT_CONCURRENCY: "257" }, "WEBHOOK_ENDPOINT_CONCURRENCY"],
     [{ LOG_LEVEL: "loud" }, "LOG_LEVEL"],
     [{ INBOUND_REASSEMBLY_TIMEOUT: "a day" }, "INBOUND_REASSEMBLY_TIMEOUT"],
+    [{ INBOUND_REASSEMBLY_TIMEOUT: "0s" }, "INBOUND_REASSEMBLY_TIMEOUT"],
     [{ INBOUND_REPEAT_WINDOW: "500ms" }, "INBOUND_REPEAT_WINDOW"],
     // No `Authorization: Bearer …` header can carry these: the admin API would refuse every request.
     [{ ADMIN_TOKEN: "correct horse battery" }, "ADMIN_TOKEN"],
