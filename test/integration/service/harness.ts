@@ -10,7 +10,7 @@ import { Writable } from "node:stream";
 import type { Config } from "../../../src/config.js";
 import { createLogger } from "../../../src/log.js";
 import { type RunningService, type StartServiceOptions, startService } from "../../../src/main.js";
-import type { Simulator } from "../../../src/simulator/simulator.js";
+import { Simulator } from "../../../src/simulator/simulator.js";
 import { createTestDatabase, type TestDatabase } from "../../helpers/db.js";
 
 export interface TestService {
@@ -176,6 +176,28 @@ export async function provision(
     apiKey: (key.body as { key: string }).key,
     upstreamPassword: smpp.password,
   };
+}
+
+/** A service, a simulator upstream with its own credentials, and `number` registered to the account. */
+export interface InboundSetup {
+  simulator: Simulator;
+  t: TestService;
+  p: Provisioned;
+}
+
+/** Starts an {@link InboundSetup} with `config` (inbound SMS to `number` reach the provisioned account). */
+export async function startInboundSetup(config: Config, number: string): Promise<InboundSetup> {
+  const smpp = { systemId: "bridge", password: `p${randomBytes(4).toString("hex").slice(0, 7)}` };
+  const simulator = await Simulator.start({ accounts: [smpp] });
+  const t = await startTestService({}, config);
+  const p = await provision(t.service.url, t.config.adminToken, simulator, smpp);
+  const registered = await call(t.service.url, "POST", "/admin/numbers", t.config.adminToken, {
+    number,
+    account_id: p.accountId,
+  });
+  if (registered.status !== 201)
+    throw new Error(`number: ${registered.status} ${JSON.stringify(registered.body)}`);
+  return { simulator, t, p };
 }
 
 /** Polls `check` every `intervalMs` until it is true; throws after `timeoutMs` (a bound, not a timing claim). */

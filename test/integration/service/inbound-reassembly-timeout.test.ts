@@ -3,25 +3,21 @@
  * 2-segment SMS whose second never comes is surfaced, flagged incomplete, by the sweep the service runs
  * when it starts again (with the default day it would still be waiting).
  */
-import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../../../src/log.js";
 import { type RunningService, startService } from "../../../src/main.js";
 import { buildMo } from "../../../src/simulator/mo.js";
-import { Simulator } from "../../../src/simulator/simulator.js";
+import type { Simulator } from "../../../src/simulator/simulator.js";
 import { settled } from "../inbound/setup.js";
 import {
   call,
   type Provisioned,
-  provision,
-  startTestService,
+  startInboundSetup,
   type TestService,
   testConfig,
   waitFor,
 } from "./harness.js";
 
-const SYSTEM_ID = "bridge";
-const PASSWORD = `p${randomBytes(4).toString("hex").slice(0, 7)}`;
 const NUMBER = "+447700900556";
 
 describe("INBOUND_REASSEMBLY_TIMEOUT", () => {
@@ -31,17 +27,7 @@ describe("INBOUND_REASSEMBLY_TIMEOUT", () => {
   let restarted: RunningService | undefined;
 
   beforeAll(async () => {
-    simulator = await Simulator.start({ accounts: [{ systemId: SYSTEM_ID, password: PASSWORD }] });
-    t = await startTestService({}, testConfig({ inboundReassemblyTimeoutMs: 1000 }));
-    p = await provision(t.service.url, t.config.adminToken, simulator, {
-      systemId: SYSTEM_ID,
-      password: PASSWORD,
-    });
-    const number = await call(t.service.url, "POST", "/admin/numbers", t.config.adminToken, {
-      number: NUMBER,
-      account_id: p.accountId,
-    });
-    expect(number.status).toBe(201);
+    ({ simulator, t, p } = await startInboundSetup(testConfig({ inboundReassemblyTimeoutMs: 1000 }), NUMBER));
     // Two services start in this file (PGlite, a loaded machine): bounds, not timing claims.
   }, 120_000);
 

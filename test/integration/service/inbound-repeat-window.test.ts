@@ -3,21 +3,17 @@
  * sender to the same number twice, 1.5 s apart, is two inbound messages (with the default hour it
  * would be one, taken for the SMSC delivering it again).
  */
-import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Simulator } from "../../../src/simulator/simulator.js";
+import type { Simulator } from "../../../src/simulator/simulator.js";
 import {
   call,
   type Provisioned,
-  provision,
-  startTestService,
+  startInboundSetup,
   type TestService,
   testConfig,
   waitFor,
 } from "./harness.js";
 
-const SYSTEM_ID = "bridge";
-const PASSWORD = `p${randomBytes(4).toString("hex").slice(0, 7)}`;
 const NUMBER = "+447700900555";
 
 describe("INBOUND_REPEAT_WINDOW", () => {
@@ -26,17 +22,7 @@ describe("INBOUND_REPEAT_WINDOW", () => {
   let p: Provisioned;
 
   beforeAll(async () => {
-    simulator = await Simulator.start({ accounts: [{ systemId: SYSTEM_ID, password: PASSWORD }] });
-    t = await startTestService({}, testConfig({ inboundRepeatWindowMs: 1000 }));
-    p = await provision(t.service.url, t.config.adminToken, simulator, {
-      systemId: SYSTEM_ID,
-      password: PASSWORD,
-    });
-    const number = await call(t.service.url, "POST", "/admin/numbers", t.config.adminToken, {
-      number: NUMBER,
-      account_id: p.accountId,
-    });
-    expect(number.status).toBe(201);
+    ({ simulator, t, p } = await startInboundSetup(testConfig({ inboundRepeatWindowMs: 1000 }), NUMBER));
   });
 
   afterAll(async () => {

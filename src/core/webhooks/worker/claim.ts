@@ -42,6 +42,21 @@ export const GATE_SQL = sql.raw(
   `coalesce(endpoint_id, lower(coalesce(substring(url from '^[^/]*//[^/?#]*'), url)))`,
 );
 
+/**
+ * A delivery's signing secrets as the columns `secret_enc` and `previous_secret_enc` (the previous one
+ * only while it still signs), over the aliases `own` (its endpoint; no row for a status_callback target)
+ * and `oldest` (the account's oldest endpoint, which signs callbacks). The claim and the recheck of held
+ * rows (recheck.ts) share it, so a row re-read before sending is signed as a claim would sign it.
+ */
+export const SIGNING_SECRETS_SQL = sql.raw(
+  `coalesce(own.secret_enc, oldest.secret_enc) AS secret_enc,
+   CASE WHEN own.id IS NOT NULL THEN
+     CASE WHEN own.previous_secret_expires_at > now() THEN own.previous_secret_enc END
+   ELSE
+     CASE WHEN oldest.previous_secret_expires_at > now() THEN oldest.previous_secret_enc END
+   END AS previous_secret_enc`,
+);
+
 /** A claimed row: what a send needs (the same shape the outbox hand-off gives). */
 export interface ClaimedDelivery extends DeliveryToSend, Record<string, unknown> {}
 
@@ -122,12 +137,7 @@ export function claimDeliveries(db: Executor, request: ClaimRequest): Promise<Cl
            e.type AS event_type, e.account_id,
            to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
            e.payload::text AS payload,
-           coalesce(own.secret_enc, oldest.secret_enc) AS secret_enc,
-           CASE WHEN own.id IS NOT NULL THEN
-             CASE WHEN own.previous_secret_expires_at > now() THEN own.previous_secret_enc END
-           ELSE
-             CASE WHEN oldest.previous_secret_expires_at > now() THEN oldest.previous_secret_enc END
-           END AS previous_secret_enc
+           ${SIGNING_SECRETS_SQL}
     FROM claimed c
     JOIN events e ON e.id = c.event_id
     LEFT JOIN webhook_endpoints own ON own.id = c.endpoint_id

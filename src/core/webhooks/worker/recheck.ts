@@ -11,6 +11,7 @@
  */
 import { sql } from "drizzle-orm";
 import { type Executor, queryRows } from "../../../db/client.js";
+import { SIGNING_SECRETS_SQL } from "./claim.js";
 
 /** Where a held delivery goes now, and what signs it (as the claim would read them now). */
 export interface HeldDelivery extends Record<string, unknown> {
@@ -30,15 +31,8 @@ export async function stillHeld(
   const rows = await queryRows<HeldDelivery>(
     db,
     // NOT IN the finished statuses, so each row is looked up by primary key, not in the due index
-    // (see results.ts). The signer is chosen as in the claim (claim.ts): the endpoint, or for a
-    // status_callback target the account's oldest endpoint.
-    sql`SELECT d.id, d.url,
-               coalesce(own.secret_enc, oldest.secret_enc) AS secret_enc,
-               CASE WHEN own.id IS NOT NULL THEN
-                 CASE WHEN own.previous_secret_expires_at > now() THEN own.previous_secret_enc END
-               ELSE
-                 CASE WHEN oldest.previous_secret_expires_at > now() THEN oldest.previous_secret_enc END
-               END AS previous_secret_enc
+    // (see results.ts). The secrets are chosen as the claim chooses them (SIGNING_SECRETS_SQL).
+    sql`SELECT d.id, d.url, ${SIGNING_SECRETS_SQL}
         FROM webhook_deliveries d
         LEFT JOIN webhook_endpoints own ON own.id = d.endpoint_id
         LEFT JOIN LATERAL (
