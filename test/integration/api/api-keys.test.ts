@@ -40,6 +40,7 @@ describe("POST /admin/accounts/{id}/api-keys", () => {
       key: expect.stringMatching(/^sk_live_[0-9A-Za-z]{43}$/),
       prefix: expect.any(String),
       created_at: expect.any(String),
+      last_used_at: null,
     });
     expect(created.key.startsWith(created.prefix)).toBe(true);
     expect(created.prefix.length).toBeLessThan(created.key.length - 20);
@@ -75,7 +76,16 @@ describe("GET /admin/accounts/{id}/api-keys", () => {
     expect(response.status).toBe(200);
     const page = await response.json<PageJson<ApiKeyJson>>();
     expect(page).toEqual({
-      data: [{ id: mine.id, name: "b1", prefix: mine.prefix, created_at: mine.created_at, revoked_at: null }],
+      data: [
+        {
+          id: mine.id,
+          name: "b1",
+          prefix: mine.prefix,
+          created_at: mine.created_at,
+          last_used_at: null,
+          revoked_at: null,
+        },
+      ],
       next_cursor: null,
     });
     expect(JSON.stringify(page)).not.toContain(mine.key);

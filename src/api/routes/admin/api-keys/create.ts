@@ -36,7 +36,13 @@ export const registerCreateApiKey = (app: App) =>
     const created = await createApiKey(c.get("deps").db, c.req.valid("param").id, name ?? null);
     c.header("Cache-Control", "no-store");
     return c.json(
-      { id: created.id, key: created.key, prefix: created.prefix, created_at: iso(created.createdAt) },
+      {
+        id: created.id,
+        key: created.key,
+        prefix: created.prefix,
+        created_at: iso(created.createdAt),
+        last_used_at: null,
+      },
       201,
     );
   });

@@ -23,6 +23,7 @@ export const CreatedApiKeySchema = z
     key: z.string().openapi({ description: "The key itself: shown this once, store it now" }),
     prefix: z.string().openapi({ description: "Its first characters, as listings show it" }),
     created_at: timestamp(),
+    last_used_at: timestamp().nullable().openapi({ description: "null: a new key has not been used" }),
   })
   .openapi("CreatedApiKey");
 
@@ -32,6 +33,10 @@ export const ApiKeySchema = z
     name: z.string().nullable(),
     prefix: z.string().openapi({ example: "sk_live_4f9XkQ2mZ8aB" }),
     created_at: timestamp(),
+    last_used_at: timestamp().nullable().openapi({
+      description:
+        "When a request last authenticated with the key; null if none has. Written about once a minute, so it may lag the latest use by a minute or two.",
+    }),
     revoked_at: timestamp().nullable().openapi({ description: "null while the key works" }),
   })
   .openapi("ApiKey");
@@ -44,6 +49,7 @@ export function toApiKeyResponse(k: ApiKey): z.infer<typeof ApiKeySchema> {
     name: k.name,
     prefix: k.prefix,
     created_at: iso(k.createdAt),
+    last_used_at: iso(k.lastUsedAt),
     revoked_at: iso(k.revokedAt),
   };
 }
