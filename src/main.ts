@@ -18,6 +18,7 @@ import type { Config } from "./config.js";
 import { Dispatcher, type DispatcherOptions } from "./core/dispatch/dispatcher.js";
 import { InboundProcessor } from "./core/inbound/processor.js";
 import { InboundSweeper } from "./core/inbound/sweeper.js";
+import { ApiKeyUseRecorder } from "./core/key-use/recorder.js";
 import { MessageService, type MessageServiceOptions } from "./core/messages/service.js";
 import type { SendRequest } from "./core/messages/types.js";
 import { ReceiptProcessor } from "./core/receipts/processor.js";
@@ -99,6 +100,8 @@ export interface RunningService {
   readonly receipts: ReceiptProcessor;
   readonly inbound: InboundProcessor;
   readonly webhooks: WebhookWorker;
+  /** Keeps `last_used_at` of API keys; `flush()` writes the uses it holds now. */
+  readonly apiKeyUses: ApiKeyUseRecorder;
   readonly metrics: ServiceMetrics;
   readonly logger: Logger;
   /** The HTTP API app (already served; `app.request()` also works in-process). */
@@ -184,6 +187,10 @@ export async function startService(
     const growth = new GrowthAnalyzer(db, { logger });
     growth.start();
     stack.push({ name: "growth analyzer", stop: () => growth.stop() });
+    // Stops after the HTTP server (pushed later), so the uses of the last requests are written too.
+    const apiKeyUses = new ApiKeyUseRecorder(db, { logger });
+    apiKeyUses.start();
+    stack.push({ name: "api key uses", stop: () => apiKeyUses.close() });
     const metrics = new ServiceMetrics();
     const runtime = new ObservedPoolRuntime(logger, metrics, options.pool);
 
@@ -281,6 +288,7 @@ export async function startService(
       wakeWebhooks: () => webhooks.wake(),
       routesChanged: () => dispatcher.routes.invalidate(),
       metrics,
+      apiKeyUses,
     });
     const front = new HttpFront({ app, logger, metrics, drainingResponse });
     handle = front.fetch;
@@ -335,6 +343,7 @@ export async function startService(
       receipts,
       inbound,
       webhooks,
+      apiKeyUses,
       metrics,
       logger,
       app,

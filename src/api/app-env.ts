@@ -1,6 +1,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Logger } from "pino";
 import type { Config } from "../config.js";
+import type { ApiKeyUseSink } from "../core/key-use/recorder.js";
 import type { MessageService } from "../core/messages/service.js";
 import type { UpstreamRuntime } from "../core/upstream-runtime.js";
 import type { Database } from "../db/client.js";
@@ -32,6 +33,11 @@ export interface AppDeps {
    * by the new table; default: nothing (the dispatcher re-reads its table every few seconds anyway).
    */
   routesChanged?: () => void;
+  /**
+   * Told the id of every API key that authenticates a request, to keep its `last_used_at`; must not
+   * block. Default: nothing is recorded (the running service hands in its ApiKeyUseRecorder).
+   */
+  apiKeyUses?: ApiKeyUseSink;
 }
 
 /** Hono environment of every route: the injected deps and the per-request values middleware sets. */

@@ -46,6 +46,7 @@ export function createApp(deps: AppDeps): App {
     wakeWebhooks,
     routesChanged,
     metrics: deps.metrics ?? null,
+    apiKeyUses: deps.apiKeyUses ?? { record: () => {} },
   };
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
 

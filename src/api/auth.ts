@@ -37,6 +37,7 @@ export function adminAuth(): MiddlewareHandler<AppEnv> {
 /**
  * Checks a customer API key and sets `accountId` on the context. The key row is read on every request
  * (one indexed lookup by prefix), so a revoked key fails on the very next request on every instance.
+ * The use is handed to the recorder of `last_used_at`, which only notes it in memory.
  */
 export function customerAuth(): MiddlewareHandler<AppEnv> {
   // Concurrent requests share one lookup query (see ApiKeyLookup): still read on every request.
@@ -45,9 +46,10 @@ export function customerAuth(): MiddlewareHandler<AppEnv> {
     const token = bearerToken(c.req.header("Authorization"));
     if (token === null) throw unauthorized("api", "Send your API key as `Authorization: Bearer <key>`.");
     lookup ??= new ApiKeyLookup(c.get("deps").db);
-    const accountId = await lookup.authenticate(token);
-    if (accountId === null) throw unauthorized("api", "The API key is not valid or has been revoked.");
-    c.set("accountId", accountId);
+    const identity = await lookup.authenticate(token);
+    if (identity === null) throw unauthorized("api", "The API key is not valid or has been revoked.");
+    c.get("deps").apiKeyUses.record(identity.keyId);
+    c.set("accountId", identity.accountId);
     await next();
   };
 }

@@ -21,10 +21,16 @@ export interface ApiKeyLookupOptions {
   maxBatch?: number;
 }
 
+/** Whom a valid key authenticates: its account, and the key itself (for its `last_used_at`). */
+export interface ApiKeyIdentity {
+  accountId: string;
+  keyId: string;
+}
+
 interface Waiting {
   token: string;
   prefix: string;
-  resolve: (accountId: string | null) => void;
+  resolve: (identity: ApiKeyIdentity | null) => void;
   reject: (error: unknown) => void;
 }
 
@@ -42,8 +48,8 @@ export class ApiKeyLookup {
     this.maxBatch = options.maxBatch ?? 500;
   }
 
-  /** The account a presented key belongs to, or null when the key is unknown or revoked. */
-  authenticate(token: string): Promise<string | null> {
+  /** The key and account a presented key stands for, or null when the key is unknown or revoked. */
+  authenticate(token: string): Promise<ApiKeyIdentity | null> {
     return new Promise((resolve, reject) => {
       this.queue.push({ token, prefix: apiKeyPrefix(token), resolve, reject });
       this.flush();
@@ -66,13 +72,19 @@ export class ApiKeyLookup {
     try {
       const prefixes = [...new Set(batch.map((w) => w.prefix))];
       const rows = await this.db
-        .select({ prefix: apiKeys.prefix, accountId: apiKeys.accountId, keyHash: apiKeys.keyHash })
+        .select({
+          id: apiKeys.id,
+          prefix: apiKeys.prefix,
+          accountId: apiKeys.accountId,
+          keyHash: apiKeys.keyHash,
+        })
         .from(apiKeys)
         .where(and(anyOfText(apiKeys.prefix, prefixes), isNull(apiKeys.revokedAt)));
       const byPrefix = new Map(rows.map((row) => [row.prefix, row]));
       for (const waiting of batch) {
         const row = byPrefix.get(waiting.prefix);
-        waiting.resolve(row !== undefined && verifyToken(waiting.token, row.keyHash) ? row.accountId : null);
+        const valid = row !== undefined && verifyToken(waiting.token, row.keyHash);
+        waiting.resolve(valid ? { accountId: row.accountId, keyId: row.id } : null);
       }
     } catch (error) {
       for (const waiting of batch) waiting.reject(error);
