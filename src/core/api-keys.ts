@@ -1,7 +1,7 @@
-import { and, desc, eq, isNull, lt, sql } from "drizzle-orm";
+import { and, desc, eq, lt, sql } from "drizzle-orm";
 import type { Database } from "../db/client.js";
 import { accounts, apiKeys } from "../db/schema.js";
-import { apiKeyPrefix, generateApiKey, verifyToken } from "./crypto.js";
+import { generateApiKey } from "./crypto.js";
 import { type Page, type PageRequest, toPage } from "./pagination.js";
 import { NotFoundError } from "./service-errors.js";
 
@@ -68,8 +68,9 @@ export async function listApiKeys(db: Database, accountId: string, page: PageReq
 }
 
 /**
- * Revokes a key of the account. Effective at once: {@link authenticateApiKey} reads the row on every
- * request, there is no cache to outlive it. Revoking a revoked key is a no-op (keeps the first time).
+ * Revokes a key of the account. Effective at once: authentication (ApiKeyLookup) reads the row on
+ * every request, there is no cache to outlive it. Revoking a revoked key is a no-op (keeps the first
+ * time).
  */
 export async function revokeApiKey(db: Database, accountId: string, keyId: string): Promise<void> {
   const [row] = await db
@@ -78,17 +79,4 @@ export async function revokeApiKey(db: Database, accountId: string, keyId: strin
     .where(and(eq(apiKeys.id, keyId), eq(apiKeys.accountId, accountId)))
     .returning({ id: apiKeys.id });
   if (row === undefined) throw new NotFoundError("API key", keyId);
-}
-
-/**
- * The account a presented key belongs to, or null when the key is unknown or revoked. The row is found
- * by the key's clear prefix (unique index) and the whole key checked against its hash in constant time.
- */
-export async function authenticateApiKey(db: Database, presented: string): Promise<string | null> {
-  const [row] = await db
-    .select({ accountId: apiKeys.accountId, keyHash: apiKeys.keyHash })
-    .from(apiKeys)
-    .where(and(eq(apiKeys.prefix, apiKeyPrefix(presented)), isNull(apiKeys.revokedAt)));
-  if (row === undefined) return null;
-  return verifyToken(presented, row.keyHash) ? row.accountId : null;
 }
