@@ -8,7 +8,10 @@ import { COMPILED, type CompiledCommand } from "./compile.js";
 import { SmppDecodeError } from "./errors.js";
 import type { Pdu, PduOf } from "./pdu.js";
 import { CommandStatus } from "./status.js";
+import { type DecodeOptions, LENIENT } from "./tlv-codec.js";
 import { encodeFailure } from "./wire.js";
+
+export type { DecodeOptions } from "./tlv-codec.js";
 
 const HEADER_LENGTH = 16;
 
@@ -46,10 +49,11 @@ function u32(b: Buffer, o: number): number {
 /**
  * Decode one whole PDU (header included), as returned by the Framer. `short_message`, `message_payload`
  * and unknown TLV values are views into `frame` (no copy): copy them to keep them beyond the frame's life.
- * A response with a non-zero command_status and no body decodes with empty body fields.
+ * A response with a non-zero command_status and no body decodes with empty body fields. A known TLV whose
+ * length does not fit its type is kept raw in `tlvs.unknown` unless `options.strictTlvs` is set.
  * @throws SmppDecodeError carrying the command_status to answer with (see `replyToDecodeError`).
  */
-export function decodePdu(frame: Buffer): Pdu {
+export function decodePdu(frame: Buffer, options: DecodeOptions = LENIENT): Pdu {
   const n = frame.length;
   if (n < HEADER_LENGTH) {
     throw new SmppDecodeError(CommandStatus.ESME_RINVCMDLEN, 0, 0, `${n} octets cannot hold a PDU header`);
@@ -76,7 +80,7 @@ export function decodePdu(frame: Buffer): Pdu {
     );
   }
   if (n === HEADER_LENGTH && status !== 0 && compiled.isResponse) return compiled.empty(status, seq);
-  return compiled.decode(frame, status, seq);
+  return compiled.decode(frame, status, seq, options);
 }
 
 /** A PDU of `command` whose body fields are all empty ("" / 0 / empty Buffer / []) and without TLVs. */

@@ -10,7 +10,7 @@
 import { CommandId, type CommandName, isResponseId } from "./commands.js";
 import { type FieldDef, type FieldKind, PDU_BODIES, type Pdu } from "./pdu.js";
 import { CommandStatus } from "./status.js";
-import { decodeTlvs, tlvsSize, writeTlvs } from "./tlv-codec.js";
+import { type DecodeOptions, decodeTlvs, tlvsSize, writeTlvs } from "./tlv-codec.js";
 import {
   cstringFailure,
   cstringSize,
@@ -32,8 +32,8 @@ export interface CompiledCommand {
   readonly isResponse: boolean;
   /** Whole PDU, header included. */
   readonly encode: (pdu: Pdu) => Buffer;
-  /** Body of a frame whose header was already read and checked. */
-  readonly decode: (frame: Buffer, status: number, seq: number) => Pdu;
+  /** Body of a frame whose header was already read and checked; `opt` says how TLVs are read. */
+  readonly decode: (frame: Buffer, status: number, seq: number, opt: DecodeOptions) => Pdu;
   /** The PDU with every body field at its empty value (what a header-only error response means). */
   readonly empty: (status: number, seq: number) => Pdu;
 }
@@ -229,7 +229,7 @@ function encoderSource(name: CommandName, id: number, fields: readonly FieldDef[
 
 function decoderSource(name: CommandName, id: number, fields: readonly FieldDef[]): string {
   const lines = [
-    `return function decode_${name}(b, st, seq) {`,
+    `return function decode_${name}(b, st, seq, opt) {`,
     "const end = b.length; let o = 16; let e = 0; let lim = 0;",
   ];
   let i = 0;
@@ -292,7 +292,7 @@ function decoderSource(name: CommandName, id: number, fields: readonly FieldDef[
     i++;
   }
   lines.push(
-    `const tl = o === end ? undefined : rt.decodeTlvs(b, o, ${id}, seq);`,
+    `const tl = o === end ? undefined : rt.decodeTlvs(b, o, ${id}, seq, opt);`,
     `return ${resultObject(name, fields, (k) => `f${k}`)}; };`,
   );
   return lines.join("\n");

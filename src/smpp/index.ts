@@ -1,4 +1,4 @@
-export { decodePdu, emptyPdu, encodePdu, replyToDecodeError } from "./codec.js";
+export { type DecodeOptions, decodePdu, emptyPdu, encodePdu, replyToDecodeError } from "./codec.js";
 export {
   CommandId,
   type CommandName,
@@ -32,6 +32,7 @@ export {
   statusInfo,
 } from "./status.js";
 export {
+  type MalformedTlv,
   type NetworkErrorCode,
   TLV_DEFS,
   type TlvDef,

@@ -1,12 +1,27 @@
 /**
  * Reads and writes the TLV part of a PDU body (§5.3) from the TLV table in tlv.ts. Decoding is lenient
- * where real SMSCs are sloppy (repeated tags, C-string TLVs without their NUL) and strict about lengths,
- * which a peer cannot get wrong without corrupting the stream.
+ * where real SMSCs are sloppy: repeated tags, C-string TLVs without their NUL, and a known TLV whose length
+ * does not fit its type, which is kept raw like an unknown tag (one optional parameter must not cost a
+ * receipt or an inbound SMS). A TLV running past the body is refused: the stream itself is broken then.
+ * Encoding is strict.
  */
 import { SmppDecodeError } from "./errors.js";
 import { CommandStatus } from "./status.js";
-import { TLV_DEFS, type TlvDef, type Tlvs, type UnknownTlv } from "./tlv.js";
+import { type MalformedTlv, TLV_DEFS, type TlvDef, type TlvName, type Tlvs, type UnknownTlv } from "./tlv.js";
 import { cstringSize, encodeFailure, latin1, writeCString } from "./wire.js";
+
+/** How {@link decodeTlvs} (and so `decodePdu`) treats a known TLV whose length does not fit its type. */
+export interface DecodeOptions {
+  /**
+   * Refuse it with ESME_RINVPARLEN instead of keeping it raw in `tlvs.unknown`. Default false. For the
+   * SMSC side (the simulator), where being strict catches our own encoding bugs.
+   */
+  readonly strictTlvs?: boolean | undefined;
+  /** Told of each one kept raw (lenient mode only). Must not throw. Default none. */
+  readonly onMalformedTlv?: ((tlv: MalformedTlv) => void) | undefined;
+}
+
+export const LENIENT: DecodeOptions = Object.freeze({});
 
 const byName = new Map<string, TlvDef>(TLV_DEFS.map((d) => [d.name, d]));
 
@@ -18,39 +33,55 @@ const FIXED_LENGTH: Partial<Record<TlvDef["kind"], number>> = {
   network_error_code: 3,
 };
 
-function badLength(def: TlvDef, len: number, commandId: number, seq: number): never {
-  throw new SmppDecodeError(
-    CommandStatus.ESME_RINVPARLEN,
-    commandId,
-    seq,
-    `TLV ${def.name} has length ${len}, expected ${FIXED_LENGTH[def.kind]}`,
-  );
+/**
+ * A known TLV with a length its type cannot have: throws ESME_RINVPARLEN in strict mode, otherwise
+ * reports it and returns true (the caller keeps it raw).
+ */
+function malformed(
+  def: TlvDef,
+  len: number,
+  commandId: number,
+  seq: number,
+  opt: DecodeOptions,
+  reason: string,
+): true {
+  if (opt.strictTlvs === true)
+    throw new SmppDecodeError(CommandStatus.ESME_RINVPARLEN, commandId, seq, reason);
+  opt.onMalformedTlv?.({ commandId, tag: def.tag, name: def.name as TlvName, length: len, reason });
+  return true;
+}
+
+function badLength(def: TlvDef, len: number, commandId: number, seq: number, opt: DecodeOptions): true {
+  const reason = `TLV ${def.name} has length ${len}, expected ${FIXED_LENGTH[def.kind]}`;
+  return malformed(def, len, commandId, seq, opt, reason);
 }
 
 /**
- * The text of a C-string TLV. Some SMSCs leave out the NUL: the value then ends with the TLV, as long as
- * it still fits the field with its NUL (so that whatever decodes also encodes).
+ * The text of a C-string TLV, or undefined when it is kept raw. Some SMSCs leave out the NUL: the value
+ * then ends with the TLV, as long as it still fits the field with its NUL (so that whatever decodes also
+ * encodes).
  */
-function cstringTlv(def: TlvDef, b: Buffer, o: number, len: number, commandId: number, seq: number): string {
+function cstringTlv(
+  def: TlvDef,
+  b: Buffer,
+  o: number,
+  len: number,
+  commandId: number,
+  seq: number,
+  opt: DecodeOptions,
+): string | undefined {
   const max = def.max ?? 0xffff;
   if (len > max) {
-    throw new SmppDecodeError(
-      CommandStatus.ESME_RINVPARLEN,
-      commandId,
-      seq,
-      `TLV ${def.name} has length ${len}, over its maximum of ${max}`,
-    );
+    malformed(def, len, commandId, seq, opt, `TLV ${def.name} has length ${len}, over its maximum of ${max}`);
+    return undefined;
   }
   let e = o;
   const end = o + len;
   while (e < end && b[e] !== 0) e++;
   if (e - o >= max) {
-    throw new SmppDecodeError(
-      CommandStatus.ESME_RINVPARLEN,
-      commandId,
-      seq,
-      `TLV ${def.name} has ${e - o} characters without NUL, over its maximum of ${max - 1}`,
-    );
+    const reason = `TLV ${def.name} has ${e - o} characters without NUL, over its maximum of ${max - 1}`;
+    malformed(def, len, commandId, seq, opt, reason);
+    return undefined;
   }
   return latin1(b, o, e);
 }
@@ -73,7 +104,7 @@ function overrun(tag: number, len: number, commandId: number, seq: number): neve
   );
 }
 
-/** The expression that reads the value of `def` at `o` (length `len`, already checked). */
+/** The expression that reads the value of `def` at `o` (a fixed length already checked). */
 function valueSource(def: TlvDef, index: number): string {
   switch (def.kind) {
     case "u8":
@@ -89,25 +120,28 @@ function valueSource(def: TlvDef, index: number): string {
     case "octets":
       return "b.subarray(o, o + len)";
     case "cstring":
-      return `rt.cstringTlv(rt.defs[${index}], b, o, len, cmd, seq)`;
+      return `rt.cstringTlv(rt.defs[${index}], b, o, len, cmd, seq, opt)`;
   }
 }
 
 /**
  * Generates the TLV decoder from the table: one `switch` case per known tag, each storing under a constant
  * property name. A generic loop with computed names (`out[def.name] = …`) ran at half the speed, and every
- * receipt deliver_sm goes through here.
+ * receipt deliver_sm goes through here. A case that `break`s instead of `continue`s (a repeat, or a length
+ * kept raw) falls through to the raw list.
  */
 function decoderSource(): string {
   const cases = TLV_DEFS.map((def: TlvDef, i) => {
     if (!/^[a-z_][a-z0-9_]*$/.test(def.name)) throw new Error(`TLV table: bad name ${def.name}`);
     const fixed = FIXED_LENGTH[def.kind];
-    const lengthCheck =
-      fixed === undefined ? "" : `if (len !== ${fixed}) rt.badLength(rt.defs[${i}], len, cmd, seq); `;
-    return `case ${def.tag}: if (out.${def.name} === undefined) { ${lengthCheck}out.${def.name} = ${valueSource(def, i)}; o += len; continue; } break;`;
+    const store =
+      def.kind === "cstring"
+        ? `const v = ${valueSource(def, i)}; if (v === undefined) break; out.${def.name} = v;`
+        : `${fixed === undefined ? "" : `if (len !== ${fixed} && rt.badLength(rt.defs[${i}], len, cmd, seq, opt)) break; `}out.${def.name} = ${valueSource(def, i)};`;
+    return `case ${def.tag}: if (out.${def.name} === undefined) { ${store} o += len; continue; } break;`;
   });
   return [
-    "return function decodeTlvs(b, o, cmd, seq) {",
+    "return function decodeTlvs(b, o, cmd, seq, opt) {",
     "const end = b.length; const out = {}; let unknown;",
     "while (o < end) {",
     "if (end - o < 4) rt.strayOctets(end - o, cmd, seq);",
@@ -116,7 +150,7 @@ function decoderSource(): string {
     "switch (tag) {",
     ...cases,
     "}",
-    // Unknown tags and repeats of a known one.
+    // Unknown tags, repeats of a known one, and known ones whose length does not fit their type.
     "if (unknown === undefined) { unknown = []; out.unknown = unknown; }",
     "unknown.push({ tag, value: b.subarray(o, o + len) }); o += len;",
     "}",
@@ -125,16 +159,18 @@ function decoderSource(): string {
 }
 
 /**
- * Decodes the TLVs in `b[o, b.length)`. Properties appear in wire order; unknown tags and repeats of a
- * known tag are kept raw in `unknown`.
- * @throws SmppDecodeError ESME_RINVOPTPARSTREAM when a TLV overruns the body, ESME_RINVPARLEN when a known
- *   TLV has the wrong length.
+ * Decodes the TLVs in `b[o, b.length)`. Properties appear in wire order; unknown tags, repeats of a
+ * known tag and (unless `opt.strictTlvs`) known tags whose length does not fit their type are kept raw in
+ * `unknown`, their typed value absent.
+ * @throws SmppDecodeError ESME_RINVOPTPARSTREAM when a TLV overruns the body; ESME_RINVPARLEN when a known
+ *   TLV has the wrong length and `opt.strictTlvs` is set.
  */
-export const decodeTlvs: (b: Buffer, o: number, commandId: number, seq: number) => Tlvs = new Function(
-  "rt",
-  // Generated from the static TLV table only; no input reaches the source text.
-  decoderSource(),
-)({ defs: TLV_DEFS, badLength, cstringTlv, strayOctets, overrun });
+export const decodeTlvs: (b: Buffer, o: number, commandId: number, seq: number, opt: DecodeOptions) => Tlvs =
+  new Function(
+    "rt",
+    // Generated from the static TLV table only; no input reaches the source text.
+    decoderSource(),
+  )({ defs: TLV_DEFS, badLength, cstringTlv, strayOctets, overrun });
 
 function intCheck(command: string, name: string, v: unknown, mask: number): number {
   if (typeof v !== "number" || (mask === 0xffffffff ? v >>> 0 : v & mask) !== v) {

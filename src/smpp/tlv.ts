@@ -98,6 +98,21 @@ export interface Tlvs extends KnownTlvs {
   unknown?: UnknownTlv[];
 }
 
+/**
+ * A known TLV whose length does not fit its type, as the lenient decoder reports it before keeping it
+ * raw in `unknown`. Carries no octet of the value, so it can be logged as it is.
+ */
+export interface MalformedTlv {
+  /** command_id of the PDU it came in. */
+  commandId: number;
+  tag: number;
+  name: TlvName;
+  /** The length it had on the wire, in octets. */
+  length: number;
+  /** What is wrong with the length, e.g. "TLV message_state has length 2, expected 1". */
+  reason: string;
+}
+
 /** TLV tags by name, e.g. `TlvTag.receipted_message_id === 0x001e`. */
 export const TlvTag = Object.fromEntries(TLV_DEFS.map((d) => [d.name, d.tag])) as {
   readonly [D in Def as D["name"]]: D["tag"];

@@ -8,6 +8,8 @@
  * What must hold for every input:
  * - only our typed errors escape (SmppDecodeError from decodePdu, FramingError from the Framer);
  * - whatever decodes re-encodes, and decoding that gives the same octets again (a fixed point);
+ * - strict TLV decoding refuses (ESME_RINVPARLEN) exactly what the lenient one decodes with a known TLV
+ *   kept raw for its length, and otherwise agrees with it;
  * - the answer to a request or to a decode error encodes;
  * - the Framer returns exactly the frames a plain reading of the stream gives, and fails where it does;
  * - no single Buffer allocated by the codec or the Framer is larger than the frame maximum (a
@@ -23,7 +25,7 @@ import { FramingError, SmppDecodeError } from "../../src/smpp/errors.js";
 import { Framer } from "../../src/smpp/framer.js";
 import type { Pdu } from "../../src/smpp/pdu.js";
 import { isReceipt, parseReceipt } from "../../src/smpp/receipt.js";
-import { statusInfo } from "../../src/smpp/status.js";
+import { CommandStatus, statusInfo } from "../../src/smpp/status.js";
 import { anyPdu } from "../unit/smpp/arbitraries.js";
 
 export interface FuzzOptions {
@@ -56,6 +58,8 @@ export interface FuzzSummary {
   decoded: number;
   /** SmppDecodeError count by status name. */
   decodeErrors: Record<string, number>;
+  /** Inputs that decoded with a known TLV kept raw for its length (refused when strict). */
+  keptRaw: number;
   /** Inputs fed to a Framer as a stream of several frames. */
   streams: number;
   framesFromStreams: number;
@@ -263,6 +267,7 @@ export function runCodecFuzz(options: FuzzOptions): FuzzSummary {
     inputs: options.inputs,
     decoded: 0,
     decodeErrors: {},
+    keptRaw: 0,
     streams: 0,
     framesFromStreams: 0,
     framingErrors: 0,
@@ -274,9 +279,10 @@ export function runCodecFuzz(options: FuzzOptions): FuzzSummary {
   /** decodePdu and everything after it for one frame. */
   const checkFrame = (index: number, input: Buffer): void => {
     let pdu: Pdu;
+    let malformed = 0;
     watch.tracking = true;
     try {
-      pdu = decodePdu(input);
+      pdu = decodePdu(input, { onMalformedTlv: () => malformed++ });
     } catch (e) {
       if (!(e instanceof SmppDecodeError)) {
         watch.tracking = false;
@@ -292,9 +298,12 @@ export function runCodecFuzz(options: FuzzOptions): FuzzSummary {
         failures.add(index, "the answer to a decode error encodes", describeThrown(e2), input);
       }
       watch.tracking = false;
+      if (!strictThrows(input)) failures.add(index, "strict refuses what lenient refuses", name, input);
       return;
     }
     summary.decoded++;
+    if (malformed > 0) summary.keptRaw++;
+    checkStrict(index, input, pdu, malformed);
     try {
       const again = encodePdu(pdu);
       const third = encodePdu(decodePdu(again));
@@ -315,6 +324,32 @@ export function runCodecFuzz(options: FuzzOptions): FuzzSummary {
       } catch (e) {
         failures.add(index, "parseReceipt never throws", describeThrown(e), input);
       }
+    }
+  };
+
+  const strictThrows = (input: Buffer): boolean => {
+    try {
+      decodePdu(input, { strictTlvs: true });
+      return false;
+    } catch (e) {
+      return e instanceof SmppDecodeError;
+    }
+  };
+
+  /** Strict decoding refuses with ESME_RINVPARLEN where lenient kept a TLV raw, else decodes the same. */
+  const checkStrict = (index: number, input: Buffer, lenient: Pdu, malformed: number): void => {
+    let strict: Pdu;
+    try {
+      strict = decodePdu(input, { strictTlvs: true });
+    } catch (e) {
+      const refused = e instanceof SmppDecodeError && e.status === CommandStatus.ESME_RINVPARLEN;
+      if (!refused || malformed === 0) {
+        failures.add(index, "strict refuses only a TLV lenient kept raw", describeThrown(e), input);
+      }
+      return;
+    }
+    if (malformed > 0 || !encodePdu(strict).equals(encodePdu(lenient))) {
+      failures.add(index, "strict and lenient agree on well-formed TLVs", `${malformed} kept raw`, input);
     }
   };
 

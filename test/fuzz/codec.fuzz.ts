@@ -94,7 +94,9 @@ async function main(): Promise<void> {
     );
     process.exit(1);
   }
-  console.log(`decoded ${summary.decoded.toLocaleString("en-US")}; decode errors by status:`);
+  console.log(
+    `decoded ${summary.decoded.toLocaleString("en-US")} (${summary.keptRaw.toLocaleString("en-US")} with a known TLV kept raw for its length); decode errors by status:`,
+  );
   for (const [name, count] of Object.entries(summary.decodeErrors).sort((a, b) => b[1] - a[1])) {
     console.log(`  ${name.padEnd(24)} ${count.toLocaleString("en-US")}`);
   }
@@ -118,6 +120,7 @@ async function main(): Promise<void> {
       inputs_per_cpu_s: Math.round(inputs / cpuSeconds),
       decoded: summary.decoded,
       decode_errors: Object.values(summary.decodeErrors).reduce((a, b) => a + b, 0),
+      kept_raw: summary.keptRaw,
       streams: summary.streams,
       framing_errors: summary.framingErrors,
       receipts_parsed: summary.receiptsParsed,

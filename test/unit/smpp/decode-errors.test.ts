@@ -3,15 +3,15 @@
  * and the header's command_id/sequence_number so the session can answer the right PDU.
  */
 import { describe, expect, test } from "vitest";
-import { decodePdu, encodePdu, replyToDecodeError } from "../../../src/smpp/codec.js";
+import { type DecodeOptions, decodePdu, encodePdu, replyToDecodeError } from "../../../src/smpp/codec.js";
 import { CommandId } from "../../../src/smpp/commands.js";
 import { SmppDecodeError } from "../../../src/smpp/errors.js";
 import { CommandStatus as S } from "../../../src/smpp/status.js";
 import { cstr, frame, shortMessageBody, tlv, u8 } from "./pdu-builder.js";
 
-function decodeError(bytes: Buffer): SmppDecodeError {
+function decodeError(bytes: Buffer, options?: DecodeOptions): SmppDecodeError {
   try {
-    decodePdu(bytes);
+    decodePdu(bytes, options);
   } catch (e) {
     if (e instanceof SmppDecodeError) return e;
     throw e;
@@ -152,14 +152,19 @@ describe("TLVs", () => {
     ["qos_time_to_live", 0x0017, 2],
     ["network_error_code", 0x0423, 2],
     ["alert_on_message_delivery", 0x130c, 1],
-  ])("%s with the wrong length", (_name, tag, length) => {
-    const e = decodeError(frame(SUBMIT, 0, 1, base, tlv(tag, Buffer.alloc(length, 1))));
-    expect(e.status).toBe(S.ESME_RINVPARLEN);
-  });
+  ])(
+    "%s with the wrong length: ESME_RINVPARLEN when strict (kept raw otherwise, tlv-lenient.test.ts)",
+    (_name, tag, length) => {
+      const e = decodeError(frame(SUBMIT, 0, 1, base, tlv(tag, Buffer.alloc(length, 1))), {
+        strictTlvs: true,
+      });
+      expect(e.status).toBe(S.ESME_RINVPARLEN);
+    },
+  );
 
-  test("receipted_message_id over 65 octets", () => {
-    const e = decodeError(frame(SUBMIT, 0, 1, base, tlv(0x001e, cstr("1".repeat(65)))));
-    expect(e.status).toBe(S.ESME_RINVPARLEN);
+  test("receipted_message_id over 65 octets: ESME_RINVPARLEN when strict", () => {
+    const bytes = frame(SUBMIT, 0, 1, base, tlv(0x001e, cstr("1".repeat(65))));
+    expect(decodeError(bytes, { strictTlvs: true }).status).toBe(S.ESME_RINVPARLEN);
   });
 });
 

@@ -20,6 +20,7 @@ test(`${INPUTS.toLocaleString("en-US")} fuzzed inputs (seed ${SEED}): only typed
   expect(Object.keys(summary.decodeErrors)).toEqual(
     expect.arrayContaining(["ESME_RINVCMDLEN", "ESME_RINVCMDID", "ESME_RINVOPTPARSTREAM", "ESME_RINVPARLEN"]),
   );
+  expect(summary.keptRaw).toBeGreaterThan(0);
   expect(summary.streams).toBeGreaterThan(INPUTS / 20);
   expect(summary.framingErrors).toBeGreaterThan(0);
   expect(summary.receiptsParsed).toBeGreaterThan(0);

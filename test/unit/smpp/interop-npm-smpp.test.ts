@@ -411,10 +411,11 @@ describe("TLVs only one side knows", () => {
     });
   });
 
-  test("divergence pinned: the peer's 2-octet source_telematics_id is ESME_RINVPARLEN for us (v3.4 §5.3.2.16: 1)", () => {
+  test("divergence pinned: the peer's 2-octet source_telematics_id (v3.4 §5.3.2.16: 1) is kept raw, or ESME_RINVPARLEN when strict", () => {
     const bytes = new PeerPDU("submit_sm", { ...toPeerOptions(submit), source_telematics_id: 1 }).toBuffer();
     expect(bytes.subarray(-6).toString("hex")).toBe("001000020001");
-    expect(() => decodePdu(bytes)).toThrow(
+    expect(decodePdu(bytes).tlvs).toEqual({ unknown: [{ tag: 0x0010, value: Buffer.from([0, 1]) }] });
+    expect(() => decodePdu(bytes, { strictTlvs: true })).toThrow(
       expect.objectContaining({ status: CommandStatus.ESME_RINVPARLEN }) as unknown as SmppDecodeError,
     );
   });
@@ -425,7 +426,8 @@ describe("TLVs only one side knows", () => {
       alert_on_message_delivery: 0,
     }).toBuffer();
     expect(bytes.subarray(-5).toString("hex")).toBe("130c000100");
-    expect(() => decodePdu(bytes)).toThrow(SmppDecodeError);
+    expect(decodePdu(bytes).tlvs).toEqual({ unknown: [{ tag: 0x130c, value: Buffer.from([0]) }] });
+    expect(() => decodePdu(bytes, { strictTlvs: true })).toThrow(SmppDecodeError);
     // Ours, as v3.4 has it: tag and a zero length.
     const ours = frame(CommandId.submit_sm, 0, 1, shortMessageBody({}), tlv(0x130c, u8()));
     expect(decodePdu(ours).tlvs).toEqual({ alert_on_message_delivery: true });

@@ -37,7 +37,7 @@ test("the framer returns the same PDUs however the stream is cut", () => {
           offset += size;
         }
         expect(out.map((f) => f.toString("hex"))).toEqual(frames.map((f) => f.toString("hex")));
-        expect(out.map(decodePdu)).toEqual(pdus);
+        expect(out.map((f) => decodePdu(f))).toEqual(pdus);
       },
     ),
     { numRuns: 200 },
