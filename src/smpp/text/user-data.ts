@@ -62,7 +62,11 @@ export interface ConcatInfo {
 /**
  * Concatenation info from a UDH (8- or 16-bit reference) or, failing that, from the SAR TLVs; null for
  * a message that is not a segment. A numbering 23.040 says to ignore (total 0, seq 0 or seq > total)
- * counts as not a segment. Throws `MalformedUdhError` like `splitUserData`.
+ * counts as not a segment, and so does an incomplete SAR set: the codec keeps a SAR TLV of the wrong
+ * length raw, without a typed value, and a guessed reference or count could join the segment to the
+ * wrong SMS or leave it waiting for parts that never come. As a single SMS its text is stored and
+ * surfaced at once; nothing is lost, it just arrives as a fragment. Throws `MalformedUdhError` like
+ * `splitUserData`.
  */
 export function extractConcatInfo(msg: ShortMessageLike): ConcatInfo | null {
   const { udh, body, fillBits } = splitUserData(msg);

@@ -3,7 +3,10 @@ import { describe, expect, test } from "vitest";
 import { decodeInbound } from "../../../../src/core/inbound/decode.js";
 import { joinSegments } from "../../../../src/core/inbound/join.js";
 import { storableText } from "../../../../src/db/storable-text.js";
+import { decodePdu } from "../../../../src/smpp/codec.js";
+import { CommandId } from "../../../../src/smpp/commands.js";
 import type { InboundPdu } from "../../../../src/smpp/net/types.js";
+import { frame, shortMessageBody, tlv, u8 } from "../../smpp/pdu-builder.js";
 
 function deliver(
   shortMessage: number[] | Buffer,
@@ -170,6 +173,23 @@ describe("decodeInbound: segments", () => {
       tlvs: { sar_msg_ref_num: 513, sar_total_segments: 2, sar_segment_seqnum: 2 },
     });
     expect(decodeInbound(pdu, "gsm7")).toMatchObject({ kind: "part", ref: 513, total: 2, seq: 2 });
+  });
+
+  test.each([
+    ["sar_msg_ref_num of 1 octet", tlv(0x020c, u8(0x2c)), tlv(0x020e, u8(2)), tlv(0x020f, u8(1))],
+    ["sar_total_segments of 2 octets", tlv(0x020c, u8(1, 2)), tlv(0x020e, u8(0, 2)), tlv(0x020f, u8(1))],
+    ["sar_segment_seqnum of none", tlv(0x020c, u8(1, 2)), tlv(0x020e, u8(2)), tlv(0x020f, Buffer.alloc(0))],
+  ])("SAR TLVs with %s (kept raw by the codec): stored as a whole SMS, not refused", (_name, ...sar) => {
+    // Decoded from the octets, as the session gets it: the malformed SAR TLV has no typed value.
+    const bytes = frame(
+      CommandId.deliver_sm,
+      0,
+      1,
+      shortMessageBody({ source: "447700900456", message: Buffer.from("part one") }),
+      ...sar,
+    );
+    const pdu = decodePdu(bytes) as InboundPdu;
+    expect(decodeInbound(pdu, "gsm7")).toMatchObject({ kind: "single", text: "part one" });
   });
 
   test("packed GSM segments are stored unpacked (the fill bits after the header are applied now)", () => {
