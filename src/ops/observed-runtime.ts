@@ -1,13 +1,15 @@
 /**
- * The SMPP pool runtime as operations see it: a log line per session state change, the upstreams it
- * runs (for the scrape-time gauges), and a view for the dispatcher that times every submit_sm. All of
- * it through PoolRuntime's public surface; nothing on the hot path but one clock read per submit.
+ * The SMPP pool runtime as operations see it: a log line per session state change and per malformed TLV
+ * an SMSC sends (once per tag per connection), the upstreams it runs (for the scrape-time gauges), and a
+ * view for the dispatcher that times every submit_sm. All of it through PoolRuntime's public surface;
+ * nothing on the hot path but one clock read per submit.
  */
 import type { Logger } from "pino";
 import type { SubmitTarget } from "../core/dispatch/attempt.js";
 import type { DispatchRuntime } from "../core/dispatch/dispatcher.js";
 import type { SessionInfo, UpstreamConfig } from "../core/upstream-runtime.js";
 import { type LiveUpstream, PoolRuntime, type PoolRuntimeOptions } from "../core/upstream-runtime-pools.js";
+import { commandName } from "../smpp/commands.js";
 import type { ServiceMetrics, UpstreamSnapshot } from "./metrics.js";
 
 interface Known {
@@ -42,6 +44,24 @@ export class ObservedPoolRuntime extends PoolRuntime {
           };
           if (lastError !== undefined && state !== "bound") logger.warn(fields, "smpp session state");
           else logger.info(fields, "smpp session state");
+        },
+        onMalformedTlv: (sessionId, tlv) => {
+          options.pool?.onMalformedTlv?.(sessionId, tlv);
+          const upstreamId = sessionId.slice(0, sessionId.lastIndexOf("#"));
+          // What is wrong with it, never its octets: the PDU may carry a subscriber's text.
+          logger.warn(
+            {
+              upstream_id: upstreamId,
+              upstream: known.get(upstreamId)?.name,
+              session: sessionId,
+              command: commandName(tlv.commandId) ?? tlv.commandId,
+              tlv: tlv.name,
+              tag: `0x${tlv.tag.toString(16).padStart(4, "0")}`,
+              length: tlv.length,
+              reason: tlv.reason,
+            },
+            "smpp TLV of the wrong length kept raw (once per tag per connection)",
+          );
         },
       },
     });

@@ -1,3 +1,4 @@
+import type { MalformedTlv } from "../tlv.js";
 import type { AdaptiveRateOptions } from "./adaptive-rate.js";
 import type { BackoffOptions } from "./backoff.js";
 import type { TlsClientOptions } from "./open-socket.js";
@@ -88,4 +89,9 @@ export interface ClientSessionEvents {
   state: [state: SessionState, lastError: Error | undefined];
   /** The session paused its sending for `pauseMs` after a throttling status. */
   throttled: [pauseMs: number, status: number];
+  /**
+   * The SMSC sent a known TLV whose length does not fit its type; it was kept raw and the PDU handled
+   * without it. Once per tag per connection, so a sloppy SMSC cannot flood the log.
+   */
+  malformedTlv: [tlv: MalformedTlv];
 }

@@ -3,6 +3,7 @@ import { CommandId, isResponseId } from "../commands.js";
 import type { SmppDecodeError } from "../errors.js";
 import type { Pdu, PduOf } from "../pdu.js";
 import { CommandStatus, SmppStatusError } from "../status.js";
+import type { MalformedTlv } from "../tlv.js";
 import { AdaptiveRate } from "./adaptive-rate.js";
 import { bindHandshake } from "./bind-handshake.js";
 import type { ClientSessionEvents, ClientSessionOptions } from "./client-session-options.js";
@@ -87,6 +88,8 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
   private receivedCount = 0;
   private errorCount = 0;
   private traceHook: PduTraceHook | undefined;
+  /** Tags of malformed TLVs already reported on the current connection. */
+  private malformedTags = new Set<number>();
   private inboundHandler: InboundHandler | undefined;
 
   constructor(options: ClientSessionOptions) {
@@ -342,6 +345,9 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
           onDecodeError: (err, frame) => {
             if (generation === this.generation) this.onDecodeError(err, frame);
           },
+          onMalformedTlv: (tlv) => {
+            if (generation === this.generation) this.onMalformedTlv(tlv);
+          },
           onClose: (err) => {
             if (generation === this.generation) this.onConnectionClosed(err);
           },
@@ -349,6 +355,7 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
         { maxPduLength: this.options.maxPduLength, label: this.id, trace: this.traceHook },
       );
       this.conn = conn;
+      this.malformedTags = new Set();
       this.localAddress = conn.localAddress;
       this.remoteAddress = conn.remoteAddress;
       this.setState("binding");
@@ -511,6 +518,12 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
     }
     const reply = replyToUnreadableRequest(err);
     if (reply !== undefined) this.reply(reply);
+  }
+
+  private onMalformedTlv(tlv: MalformedTlv): void {
+    if (this.malformedTags.has(tlv.tag)) return;
+    this.malformedTags.add(tlv.tag);
+    this.emit("malformedTlv", tlv);
   }
 
   private reply(pdu: Pdu): void {

@@ -1,9 +1,10 @@
 import type { Socket } from "node:net";
-import { decodePdu, encodePdu } from "../codec.js";
+import { type DecodeOptions, decodePdu, encodePdu } from "../codec.js";
 import { commandName } from "../commands.js";
 import { FramingError, SmppDecodeError } from "../errors.js";
 import { Framer } from "../framer.js";
 import type { Pdu } from "../pdu.js";
+import type { MalformedTlv } from "../tlv.js";
 import { maskedFrame } from "./mask.js";
 
 /** One PDU as the low-level trace (the admin "PDU log") sees it. Passwords are already masked. */
@@ -36,6 +37,11 @@ export interface PduConnectionHandlers {
    * a response's header command_status, and what can be read of its body, stay usable.
    */
   onDecodeError(err: SmppDecodeError, frame: Buffer): void;
+  /**
+   * A known TLV whose length does not fit its type was kept raw (the PDU itself still goes to `onPdu`,
+   * right after). Not called with `strictTlvs`. Default: nothing.
+   */
+  onMalformedTlv?(tlv: MalformedTlv): void;
   /** The socket closed; `err` is what closed it (a FramingError, a socket error), undefined when clean. */
   onClose(err: Error | undefined): void;
 }
@@ -48,6 +54,11 @@ export interface PduConnectionOptions {
   label?: string;
   /** Trace hook seeing every PDU in and out with its hex (passwords masked). Default none. */
   trace?: PduTraceHook;
+  /**
+   * Refuse a known TLV whose length does not fit its type (ESME_RINVPARLEN, through `onDecodeError`)
+   * instead of keeping it raw. Default false.
+   */
+  strictTlvs?: boolean;
 }
 
 /**
@@ -68,6 +79,7 @@ export class PduConnection {
   private readonly socket: Socket;
   private readonly handlers: PduConnectionHandlers;
   private readonly framer: Framer;
+  private readonly decodeOptions: DecodeOptions;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private flushScheduled = false;
@@ -83,6 +95,20 @@ export class PduConnection {
     this.socket = socket;
     this.handlers = handlers;
     this.framer = new Framer({ maxLength: options.maxPduLength ?? 65536 });
+    const onMalformed = handlers.onMalformedTlv?.bind(handlers);
+    this.decodeOptions = {
+      strictTlvs: options.strictTlvs === true,
+      onMalformedTlv:
+        onMalformed === undefined
+          ? undefined
+          : (tlv) => {
+              try {
+                onMalformed(tlv);
+              } catch {
+                // A failing report must not fail the PDU it is about.
+              }
+            },
+    };
     this.trace = options.trace;
     this.label = options.label ?? "";
     this.localAddress = formatAddress(socket.localAddress, socket.localPort);
@@ -191,7 +217,7 @@ export class PduConnection {
       if (this.trace !== undefined) this.emitTrace("rx", frame);
       let pdu: Pdu;
       try {
-        pdu = decodePdu(frame);
+        pdu = decodePdu(frame, this.decodeOptions);
       } catch (err) {
         if (err instanceof SmppDecodeError) {
           this.handlers.onDecodeError(err, frame);

@@ -1,3 +1,4 @@
+import type { MalformedTlv } from "../tlv.js";
 import { ClientSession, type ClientSessionOptions } from "./client-session.js";
 import { NoSessionError, RequestAbortedError, SmppNetError } from "./errors.js";
 import type { PduTraceHook } from "./pdu-connection.js";
@@ -63,6 +64,8 @@ export interface UpstreamPoolOptions {
   trace?: PduTraceHook;
   /** Called on every session state change (logging, metrics). */
   onSessionState?: (sessionId: string, state: SessionState, lastError: Error | undefined) => void;
+  /** Called when a session kept a malformed TLV raw, once per tag per connection (logging). */
+  onMalformedTlv?: (sessionId: string, tlv: MalformedTlv) => void;
   /** Session settings not in the upstream record (backoffs, bind timeout, …), e.g. for tests. */
   session?: Partial<
     Omit<
@@ -296,6 +299,7 @@ export class UpstreamPool {
     const member: Member = { session, generation, queue: "pending" };
     this.queues.pending.push(member);
     session.on("state", (state, err) => this.onSessionState(member, state, err));
+    session.on("malformedTlv", (tlv) => this.options.onMalformedTlv?.(id, tlv));
     session.start();
   }
 

@@ -63,6 +63,12 @@ export interface ServerSessionOptions {
   responseDelayMs?: () => number;
   /** Low-level trace of every PDU in and out (passwords masked). Default none. */
   trace?: PduTraceHook;
+  /**
+   * Refuse a known TLV whose length does not fit its type with ESME_RINVPARLEN, as a strict SMSC does,
+   * instead of keeping it raw as our ESME side does. Default true: the simulator is what our own
+   * encoding is tested against, and a lenient one would let a bad TLV of ours pass unseen.
+   */
+  strictTlvs?: boolean;
 }
 
 const SC_INTERFACE_VERSION = 0x34;
@@ -106,7 +112,12 @@ export class ServerSession {
         onDecodeError: (err) => this.onDecodeError(err),
         onClose: (err) => this.onClose(err),
       },
-      { maxPduLength: options.maxPduLength, label: `server-${options.id}`, trace: options.trace },
+      {
+        maxPduLength: options.maxPduLength,
+        label: `server-${options.id}`,
+        trace: options.trace,
+        strictTlvs: options.strictTlvs ?? true,
+      },
     );
   }
 

@@ -2,7 +2,9 @@
 import { type AddressInfo, createServer } from "node:net";
 import { generate } from "selfsigned";
 import { afterEach, describe, expect, test } from "vitest";
+import { buildMo } from "../../../src/simulator/mo.js";
 import { Simulator } from "../../../src/simulator/simulator.js";
+import { CommandId } from "../../../src/smpp/commands.js";
 import { ClientSession, type ClientSessionOptions } from "../../../src/smpp/net/client-session.js";
 import {
   RequestAbortedError,
@@ -13,6 +15,7 @@ import {
 import type { PduTraceEvent } from "../../../src/smpp/net/pdu-connection.js";
 import type { InboundPdu, SessionState } from "../../../src/smpp/net/types.js";
 import { CommandStatus, SmppStatusError } from "../../../src/smpp/status.js";
+import { type MalformedTlv, TlvTag } from "../../../src/smpp/tlv.js";
 import { eventually, inboundText, submitBody, waitForState } from "./session-helpers.js";
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -84,6 +87,42 @@ describe("binding", () => {
     expect(inboundText(got[0])).toBe("hello from a handset");
     expect(s.info().received).toBe(1);
     await eventually(() => sim.held() === 0 && sim.stats().retrying === 0, 5000, "simulator saw the answer");
+  });
+
+  test("a deliver_sm with malformed known TLVs is taken; each tag is reported once per connection", async () => {
+    const sim = await simulator();
+    const got: InboundPdu[] = [];
+    const reported: MalformedTlv[] = [];
+    const s = session(sim, {
+      bindMode: "receiver",
+      onInbound: (pdu) => {
+        got.push(pdu);
+        return 0;
+      },
+    });
+    s.on("malformedTlv", (tlv) => reported.push(tlv));
+    s.start();
+    await s.whenBound(5000);
+    const [mo] = buildMo({ from: "447700900777", to: "12345", text: "sloppy SMSC" }, 1);
+    if (mo === undefined) throw new Error("no MO");
+    const sloppy = {
+      ...mo,
+      tlvs: {
+        unknown: [
+          { tag: TlvTag.message_state, value: Buffer.from([0, 2]) },
+          { tag: TlvTag.sar_total_segments, value: Buffer.from([0, 2]) },
+        ],
+      },
+    };
+    sim.injectDeliverSm([sloppy, sloppy, sloppy]);
+    await eventually(() => sim.stats().moAcked === 3, 5000, "three deliver_sm answered ESME_ROK");
+    expect(sim.stats().moFailed).toBe(0);
+    expect(got.map(inboundText)).toEqual(["sloppy SMSC", "sloppy SMSC", "sloppy SMSC"]);
+    expect(got[0]?.tlvs?.message_state).toBeUndefined();
+    expect(reported).toEqual([
+      expect.objectContaining({ commandId: CommandId.deliver_sm, name: "message_state", length: 2 }),
+      expect.objectContaining({ commandId: CommandId.deliver_sm, name: "sar_total_segments", length: 2 }),
+    ]);
   });
 
   test("whenBound fails as soon as the session is closed, not when its time is up", async () => {
