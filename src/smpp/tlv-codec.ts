@@ -21,6 +21,7 @@ export interface DecodeOptions {
   readonly onMalformedTlv?: ((tlv: MalformedTlv) => void) | undefined;
 }
 
+/** The default: a known TLV of the wrong length is kept raw, and nobody is told. */
 export const LENIENT: DecodeOptions = Object.freeze({});
 
 const byName = new Map<string, TlvDef>(TLV_DEFS.map((d) => [d.name, d]));
