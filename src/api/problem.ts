@@ -68,7 +68,7 @@ function describe(code: ErrorCode): string {
     case "CONFLICT":
       return "The request conflicts with the current state";
     case "PAYLOAD_TOO_LARGE":
-      return "The body exceeds 2 MiB";
+      return "The body exceeds 2 MiB (16 MiB for a batch of messages)";
     case "UNSUPPORTED_MEDIA_TYPE":
       return "The body is not application/json";
     case "VALIDATION_FAILED":

@@ -304,7 +304,8 @@ describe("GET /admin/upstreams/{id}/sessions", () => {
     const made = await create({ sessions: 3 });
     const response = await api.call("GET", `/admin/upstreams/${made.id}/sessions`);
     expect(response.status).toBe(200);
-    const { data } = await response.json<{ data: unknown[] }>();
+    const { data, next_cursor } = await response.json<{ data: unknown[]; next_cursor: unknown }>();
+    expect(next_cursor).toBeNull(); // every list has one (DESIGN §4), though this one is never paged
     expect(data).toHaveLength(3);
     expect(data[0]).toEqual({
       id: `${made.id}#1`,
@@ -343,7 +344,7 @@ describe("PDU log", () => {
     api.runtime.seedPduLog(made.id, entries);
     const response = await api.call("GET", `/admin/upstreams/${made.id}/pdu-log?limit=2`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ enabled: true, data: entries.slice(0, 2) });
+    expect(await response.json()).toEqual({ enabled: true, data: entries.slice(0, 2), next_cursor: null });
 
     await api.call("PUT", `/admin/upstreams/${made.id}/pdu-log`, { json: { enabled: false } });
     expect(api.runtime.pduLogSwitch.get(made.id)).toBe(false);

@@ -1,5 +1,6 @@
 import { asc, eq } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MAX_BATCH_BODY_BYTES, MAX_BODY_BYTES } from "../../../../src/api/app.js";
 import { messageParts, messages } from "../../../../src/db/schema.js";
 import { errorPaths, problemOf, type TestResponse } from "../harness.js";
 import {
@@ -390,5 +391,32 @@ describe("POST /v1/messages/batch", () => {
     });
     expect(full.status).toBe(202);
     expect((await full.json<{ data: MessageJson[] }>()).data).toHaveLength(1000);
+  });
+
+  it("reads a batch body past the 2 MiB of other requests, up to 16 MiB, once the key is checked", async () => {
+    // 300 texts of 1,600 characters written as JSON escapes: 2.9 MB, every item valid.
+    const escaped = "\\u0041".repeat(1600);
+    const items = Array.from({ length: 300 }, (_, i) => `{"to":"${item(i).to}","text":"${escaped}"}`);
+    const body = `{"messages":[${items.join(",")}]}`;
+    expect(body.length).toBeGreaterThan(MAX_BODY_BYTES);
+    const json = { "Content-Type": "application/json" };
+    const large = await acme.call("POST", "/v1/messages/batch", { body, headers: json });
+    expect(large.status).toBe(202);
+    const { data } = await large.json<{ data: MessageJson[] }>();
+    expect(data).toHaveLength(300);
+    expect(data[0]?.text).toBe("A".repeat(1600));
+
+    const stranger = await api.call("POST", "/v1/messages/batch", {
+      body,
+      headers: json,
+      token: "sk_live_nobody",
+    });
+    expect(stranger.status).toBe(401);
+    const huge = await acme.call("POST", "/v1/messages/batch", {
+      body: `{"messages":[{"to":"+447700900123","text":"${"x".repeat(MAX_BATCH_BODY_BYTES)}"}]}`,
+      headers: json,
+    });
+    expect(huge.status).toBe(413);
+    expect((await problemOf(huge)).detail).toContain(String(MAX_BATCH_BODY_BYTES));
   });
 });

@@ -45,6 +45,9 @@ const route = createRoute({
             .object({
               enabled: z.boolean().openapi({ description: "Whether the trace is on" }),
               data: z.array(PduLogEntrySchema),
+              next_cursor: z.null().openapi({
+                description: "Always null: the ring holds one page (raise `limit` for more)",
+              }),
             })
             .openapi("PduLog"),
         },
@@ -59,5 +62,12 @@ export const registerGetPduLog = (app: App) =>
     const { db, upstreamRuntime } = c.get("deps");
     const upstream = await getUpstream(db, c.req.valid("param").id);
     const { limit } = c.req.valid("query");
-    return c.json({ enabled: upstream.pduLogEnabled, data: upstreamRuntime.pduLog(upstream.id, limit) }, 200);
+    return c.json(
+      {
+        enabled: upstream.pduLogEnabled,
+        data: upstreamRuntime.pduLog(upstream.id, limit),
+        next_cursor: null,
+      },
+      200,
+    );
   });

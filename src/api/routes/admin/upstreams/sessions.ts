@@ -40,7 +40,14 @@ const route = createRoute({
     200: {
       description: "Live sessions",
       content: {
-        "application/json": { schema: z.object({ data: z.array(SessionSchema) }).openapi("SessionList") },
+        "application/json": {
+          schema: z
+            .object({
+              data: z.array(SessionSchema),
+              next_cursor: z.null().openapi({ description: "Always null: every live session is listed" }),
+            })
+            .openapi("SessionList"),
+        },
       },
     },
     ...problemResponses("UNAUTHORIZED", "NOT_FOUND", "VALIDATION_FAILED"),
@@ -51,5 +58,5 @@ export const registerUpstreamSessions = (app: App) =>
   app.openapi(route, async (c) => {
     const { db, upstreamRuntime } = c.get("deps");
     const upstream = await getUpstream(db, c.req.valid("param").id);
-    return c.json({ data: upstreamRuntime.sessions(upstream.id) }, 200);
+    return c.json({ data: upstreamRuntime.sessions(upstream.id), next_cursor: null }, 200);
   });
