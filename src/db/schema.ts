@@ -298,7 +298,14 @@ export const messageParts = pgTable(
     smscIdKey: text("smsc_id_key"),
     commandStatus: bigint("command_status", { mode: "number" }),
     attempts: integer("attempts").notNull().default(0),
+    /** When the result of the attempt that got `smscMessageId` was stored (database clock). */
     submittedAt: ts("submitted_at"),
+    /**
+     * When that attempt began sending this part, on the sending instance's clock: no receipt for it can
+     * have come earlier (less clock skew), whereas `submitted_at` may be much later than the submit when
+     * the database was away. Waiting receipts are matched against it (receipts/unmatched.ts).
+     */
+    sentAt: ts("sent_at"),
     doneAt: ts("done_at"),
     dlrStat: text("dlr_stat"),
     dlrErr: text("dlr_err"),
@@ -358,6 +365,8 @@ export const receipts = pgTable(
   (t) => [
     index("receipts_unmatched_idx").on(t.upstreamId, t.smscIdKey).where(sql`${t.messageId} IS NULL`),
     index("receipts_message_idx").on(t.messageId, t.partIndex).where(sql`${t.messageId} IS NOT NULL`),
+    // The sweeper's retries (recent ones) and its retention deletes (old ones) read unmatched by age.
+    index("receipts_unmatched_received_idx").on(t.receivedAt).where(sql`${t.messageId} IS NULL`),
   ],
 );
 

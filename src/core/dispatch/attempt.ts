@@ -185,12 +185,15 @@ async function sendPart(
   accepted: (smscMessageId: string) => void,
   abandoned: AbortSignal,
 ): Promise<SubmittedPart> {
+  // Taken before the first submit_sm: any receipt for this part comes after it (receipts/unmatched.ts).
+  const sentAt = deps.now();
   // Throttled resends keep the part's permit: the part stays unsettled until its outcome is committed.
   for (let resend = 0; ; resend++) {
     try {
       const resp = await target.pool.submit(planned.body, undefined, abandoned);
       if (!abandoned.aborted) accepted(resp.message_id);
-      return { planned, result: { index: planned.index, ok: true, smscMessageId: resp.message_id } };
+      const result = { index: planned.index, ok: true as const, smscMessageId: resp.message_id, sentAt };
+      return { planned, result };
     } catch (error) {
       const again = resend < deps.maxThrottleResends && !deps.stopping() && !abandoned.aborted;
       if (again && isThrottle(error)) continue;

@@ -87,6 +87,7 @@ function pendingPart(messageId: string, index: number, text: string): MessagePar
     commandStatus: null,
     attempts: 0,
     submittedAt: null,
+    sentAt: null,
     doneAt: null,
     dlrStat: null,
     dlrErr: null,

@@ -8,7 +8,13 @@ import type { PartFailure } from "../dispatch/retry.js";
 
 /** One submitted part's result. */
 export type PartResult =
-  | { index: number; ok: true; smscMessageId: string }
+  | {
+      index: number;
+      ok: true;
+      smscMessageId: string;
+      /** When the attempt began sending the part (the sending instance's clock). */
+      sentAt: Date;
+    }
   | { index: number; ok: false; failure: PartFailure };
 
 export type MessageDecision =

@@ -22,6 +22,8 @@ export interface PartWrite {
   smscMessageId: string | null;
   smscIdKey: string | null;
   commandStatus: number | null;
+  /** Sent parts: when the attempt began sending it (instance clock); null otherwise. */
+  sentAt: Date | null;
 }
 
 /**
@@ -39,10 +41,11 @@ export async function writeParts(
     tx,
     sql`INSERT INTO message_parts AS p (message_id, "index", text, short_message, esm_class, data_coding,
                                         status, upstream_id, smsc_message_id, smsc_id_key, command_status,
-                                        attempts, submitted_at, done_at)
+                                        attempts, submitted_at, sent_at, done_at)
         SELECT v.message_id, v.idx, v.text, decode(v.short_message, 'hex'), v.esm_class, v.data_coding,
                v.status, v.upstream_id, v.smsc_message_id, v.smsc_id_key, v.command_status, 1,
-               CASE WHEN v.status = 'sent' THEN now() END, CASE WHEN v.status = 'failed' THEN now() END
+               CASE WHEN v.status = 'sent' THEN now() END, CASE WHEN v.status = 'sent' THEN v.sent_at END,
+               CASE WHEN v.status = 'failed' THEN now() END
         FROM unnest(${sql.param(parts.map((p) => p.messageId))}::text[],
                     ${sql.param(parts.map((p) => p.index))}::int[],
                     ${sql.param(parts.map((p) => p.text))}::text[],
@@ -53,9 +56,10 @@ export async function writeParts(
                     ${sql.param(parts.map((p) => p.upstreamId))}::text[],
                     ${sql.param(parts.map((p) => p.smscMessageId))}::text[],
                     ${sql.param(parts.map((p) => p.smscIdKey))}::text[],
-                    ${sql.param(parts.map((p) => p.commandStatus))}::bigint[])
+                    ${sql.param(parts.map((p) => p.commandStatus))}::bigint[],
+                    ${sql.param(parts.map((p) => p.sentAt?.toISOString() ?? null))}::text[]::timestamptz[])
           AS v(message_id, idx, text, short_message, esm_class, data_coding, status, upstream_id,
-               smsc_message_id, smsc_id_key, command_status)
+               smsc_message_id, smsc_id_key, command_status, sent_at)
         ORDER BY v.message_id, v.idx
         ON CONFLICT (message_id, "index") DO UPDATE SET
           text = excluded.text,
@@ -69,6 +73,7 @@ export async function writeParts(
           command_status = excluded.command_status,
           attempts = p.attempts + 1,
           submitted_at = excluded.submitted_at,
+          sent_at = excluded.sent_at,
           done_at = excluded.done_at,
           dlr_stat = NULL,
           dlr_err = NULL

@@ -292,6 +292,7 @@ function partWrite(
       smscMessageId: result.smscMessageId,
       smscIdKey: smscIdKey(result.smscMessageId),
       commandStatus: 0,
+      sentAt: result.sentAt,
     };
   }
   const failure = result.failure;
@@ -301,6 +302,7 @@ function partWrite(
     smscMessageId: null,
     smscIdKey: null,
     commandStatus: failure.status,
+    sentAt: null,
   };
 }
 

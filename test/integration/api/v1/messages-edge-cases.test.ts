@@ -128,6 +128,7 @@ describe("DELETE /v1/messages/{id} of a message partly at the SMSC", () => {
         smscMessageId: part.index === 1 ? "smsc-1" : null,
         smscIdKey: part.index === 1 ? "smsc-1" : null,
         commandStatus: part.index === 1 ? 0 : 0x58,
+        sentAt: part.index === 1 ? new Date() : null,
       })),
       [],
     );

@@ -61,7 +61,12 @@ describe("classifySubmitError", () => {
 });
 
 describe("decideOutcome", () => {
-  const ok = (index: number) => ({ index, ok: true as const, smscMessageId: `id${index}` });
+  const ok = (index: number) => ({
+    index,
+    ok: true as const,
+    smscMessageId: `id${index}`,
+    sentAt: new Date(0),
+  });
   const retry = (index: number, counted: boolean) => ({
     index,
     ok: false as const,

@@ -61,6 +61,7 @@ export function partRow(
     commandStatus: null,
     attempts: 0,
     submittedAt: null,
+    sentAt: null,
     doneAt: null,
     dlrStat: null,
     dlrErr: null,

@@ -1,0 +1,2 @@
+ALTER TABLE "message_parts" ADD COLUMN "sent_at" timestamp with time zone;--> statement-breakpoint
+CREATE INDEX "receipts_unmatched_received_idx" ON "receipts" USING btree ("received_at") WHERE "receipts"."message_id" IS NULL;
