@@ -5,9 +5,10 @@
  *   exactly those ids ({@link findWaitingReceipts}, {@link applyWaitingReceipts});
  * - a sweeper ({@link UnmatchedSweeper}) retries recent unmatched receipts now and then, for the race in
  *   which both transactions ran at once and neither saw the other's row.
+ * Both match a receipt only to a part whose submit could have caused it ({@link RECEIPT_CLOCK_SLACK_MS}).
  */
 
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import { type Database, type Executor, queryRows } from "../../db/client.js";
 import { withConflictRetry } from "../dispatch/conflict-retry.js";
@@ -15,7 +16,33 @@ import type { MessageRow } from "../messages/sink.js";
 import type { UpstreamNames } from "../results/message-events.js";
 import { applyPartReceipts, isFinalStat, type PartReceipt } from "./apply.js";
 import { matchKeys } from "./match-keys.js";
-import { findParts, type UpstreamDirectory } from "./writer.js";
+import type { UpstreamDirectory } from "./writer.js";
+
+/**
+ * How long before its part's `sent_at` a waiting receipt may have been received and still be matched to
+ * it; ms. A receipt never precedes the submit that caused it, but the two times come from different
+ * clocks (`sent_at` from the sending instance, `received_at` from the database), so the rule allows for
+ * their skew: NTP keeps hosts within milliseconds, and 5 minutes still holds for a host whose sync broke
+ * weeks ago. It stays far below the age of a receipt that is not ours: an SMSC hands an id out again
+ * only once its counter wraps or it restarts, and a receipt for another ESME's submit (or for one lost
+ * in a database restore) that waited for our id would otherwise mark a fresh message delivered.
+ *
+ * `sent_at` rather than `submitted_at`, which is when the result was stored: when the database was away
+ * the result is stored late, and a genuine receipt received meanwhile is older than it by the outage.
+ */
+export const RECEIPT_CLOCK_SLACK_MS = 300_000;
+
+/** The matching rule in SQL: a receipt received at `receivedAt` can be for a part sent at `sentAt`. */
+function couldBeFor(receivedAt: SQL, sentAt: SQL): SQL {
+  return sql`${receivedAt} >= ${sentAt} - make_interval(secs => ${RECEIPT_CLOCK_SLACK_MS / 1000}::float8)`;
+}
+
+/**
+ * Most waiting receipts the result writer takes per new part id. An SMSC may deliver one receipt a few
+ * times (intermediate states, redeliveries), but a backlog under one id must not load unbounded rows into
+ * the writer's transaction; the sweeper retries what is left while it is young.
+ */
+const WAITING_PER_PART = 4;
 
 /** A part whose SMSC id was just stored. */
 export interface NewPartId {
@@ -23,6 +50,8 @@ export interface NewPartId {
   smscMessageId: string;
   messageId: string;
   index: number;
+  /** When the attempt began sending it (instance clock), as stored in `message_parts.sent_at`. */
+  sentAt: Date;
 }
 
 interface WaitingReceipt extends Record<string, unknown> {
@@ -58,18 +87,20 @@ export async function findWaitingReceipts(
     for (const key of matchKeys(part.smscMessageId, format))
       byKey.set(`${part.upstreamId}\u0000${key}`, part);
   }
-  const lookups = [...byKey.keys()].map((k) => {
+  const lookups = [...byKey.entries()].map(([k, part]) => {
     const [upstreamId = "", key = ""] = k.split("\u0000");
-    return { upstreamId, key };
+    return { upstreamId, key, sentAt: part.sentAt.toISOString() };
   });
   const waiting = await queryRows<WaitingReceipt>(
     tx,
     sql`SELECT r.id, r.upstream_id, r.smsc_id_key, r.smsc_message_id, r.stat, r.err
         FROM unnest(${sql.param(lookups.map((l) => l.upstreamId))}::text[],
-                    ${sql.param(lookups.map((l) => l.key))}::text[]) AS c(upstream_id, key)
+                    ${sql.param(lookups.map((l) => l.key))}::text[],
+                    ${sql.param(lookups.map((l) => l.sentAt))}::text[]::timestamptz[]) AS c(upstream_id, key, sent_at)
         JOIN receipts r ON r.upstream_id = c.upstream_id AND r.smsc_id_key = c.key
-        WHERE r.message_id IS NULL
+        WHERE r.message_id IS NULL AND ${couldBeFor(sql`r.received_at`, sql`c.sent_at`)}
         ORDER BY r.received_at, r.id
+        LIMIT ${parts.length * WAITING_PER_PART}
         FOR UPDATE OF r SKIP LOCKED`,
   );
   return waiting.flatMap((r) => {
@@ -155,13 +186,13 @@ export class UnmatchedSweeper {
       const format = this.upstreams.get(r.upstream_id)?.config.message_id_format ?? "auto";
       return matchKeys(r.smsc_message_id, format);
     });
-    const found = await findParts(
+    const found = await findPartsFor(
       tx,
-      waiting.flatMap((r, i) => (keysOf[i] ?? []).map((key) => ({ upstreamId: r.upstream_id, key }))),
+      waiting.flatMap((r, i) => (keysOf[i] ?? []).map((key) => ({ receiptId: r.id, key }))),
     );
     const placed = waiting.flatMap((r, i) => {
       for (const key of keysOf[i] ?? []) {
-        const part = found.get(`${r.upstream_id}\u0000${key}`);
+        const part = found.get(`${r.id}\u0000${key}`);
         if (part !== undefined) return [{ receipt: r, messageId: part.messageId, index: part.index }];
       }
       return [];
@@ -169,6 +200,35 @@ export class UnmatchedSweeper {
     await markAndApply(tx, placed, this.names);
     return placed.length;
   }
+}
+
+/**
+ * For each (receipt, key), the newest part with that key the receipt can be for ({@link couldBeFor}).
+ * Keyed by receipt, not by id alone: two receipts naming one id may differ in age, and only the young
+ * one may match. The map key is `receiptId \0 key`.
+ */
+async function findPartsFor(
+  tx: Executor,
+  lookups: ReadonlyArray<{ receiptId: string; key: string }>,
+): Promise<Map<string, { messageId: string; index: number }>> {
+  const out = new Map<string, { messageId: string; index: number }>();
+  if (lookups.length === 0) return out;
+  const rows = await queryRows<{ receipt_id: string; key: string; message_id: string; index: number }>(
+    tx,
+    sql`SELECT c.receipt_id, c.key, p.message_id, p."index"
+        FROM unnest(${sql.param(lookups.map((l) => l.receiptId))}::text[],
+                    ${sql.param(lookups.map((l) => l.key))}::text[]) AS c(receipt_id, key)
+        JOIN receipts r ON r.id = c.receipt_id
+        JOIN message_parts p ON p.upstream_id = r.upstream_id AND p.smsc_id_key = c.key
+        WHERE p.smsc_id_key IS NOT NULL
+          AND ${couldBeFor(sql`r.received_at`, sql`COALESCE(p.sent_at, p.submitted_at)`)}
+        ORDER BY p.submitted_at NULLS FIRST, p.message_id, p."index"`,
+  );
+  // In submit order, so the map keeps the newest part (see findParts in writer.ts). Parts stored before
+  // sent_at existed are judged by submitted_at.
+  for (const row of rows)
+    out.set(`${row.receipt_id}\u0000${row.key}`, { messageId: row.message_id, index: row.index });
+  return out;
 }
 
 async function markAndApply(

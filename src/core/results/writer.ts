@@ -223,12 +223,13 @@ export class ResultWriter {
       for (const { planned, result } of item.submitted) {
         const write = partWrite(messageId, item.upstreamId ?? "", planned, result);
         partWrites.push(write);
-        if (write.smscMessageId !== null) {
+        if (write.smscMessageId !== null && write.sentAt !== null) {
           newIds.push({
             upstreamId: write.upstreamId,
             smscMessageId: write.smscMessageId,
             messageId,
             index: write.index,
+            sentAt: write.sentAt,
           });
         }
       }
