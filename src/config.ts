@@ -55,6 +55,11 @@ export interface Config {
    * sender, number and text within the window are one message: shorten it where users repeat themselves.
    */
   inboundRepeatWindowMs: number;
+  /**
+   * `UNMATCHED_RECEIPT_RETENTION`: how long a delivery receipt whose part is not known waits to be
+   * matched before it is deleted, in milliseconds. Default 7d, at least 1h.
+   */
+  unmatchedReceiptRetentionMs: number;
 }
 
 /** Thrown when the environment is invalid; the message names every offending variable. */
@@ -153,6 +158,11 @@ const envSchema = z.object({
   INBOUND_REPEAT_WINDOW: duration
     .refine((ms) => ms >= 1000, "must be at least 1s (SMSCs re-send within seconds)")
     .default(3_600_000),
+  // Shorter would delete receipts the sweeper still retries (it looks 10 minutes back) and ones an
+  // outage left waiting for their result.
+  UNMATCHED_RECEIPT_RETENTION: duration
+    .refine((ms) => ms >= 3_600_000, "must be at least 1h (receipts wait for results delayed by an outage)")
+    .default(604_800_000),
 });
 
 type EnvName = keyof typeof envSchema.shape;
@@ -324,5 +334,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     inboundReassemblyTimeoutMs: e.INBOUND_REASSEMBLY_TIMEOUT,
     inboundRepeatWindowMs: e.INBOUND_REPEAT_WINDOW,
+    unmatchedReceiptRetentionMs: e.UNMATCHED_RECEIPT_RETENTION,
   };
 }

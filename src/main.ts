@@ -221,7 +221,13 @@ export async function startService(
 
     // SMSC ids sent and not committed yet: a receipt quicker than the result's commit waits for it.
     const pendingIds = new PendingIds();
-    const receipts = new ReceiptProcessor({ db, upstreams: runtime, writer: { pendingIds }, logger });
+    const receipts = new ReceiptProcessor({
+      db,
+      upstreams: runtime,
+      writer: { pendingIds },
+      sweeper: { retentionMs: config.unmatchedReceiptRetentionMs },
+      logger,
+    });
     receipts.start();
     stack.push({ name: "receipts", stop: () => receipts.stop() });
 

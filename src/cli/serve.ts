@@ -33,6 +33,9 @@ a ready-to-paste curl. Configuration comes from the environment:
   INBOUND_REASSEMBLY_TIMEOUT
                           how long parts of a long inbound SMS wait for the rest (default 24h)
   INBOUND_REPEAT_WINDOW   how long an inbound SMS delivered again is kept once (default 1h)
+  UNMATCHED_RECEIPT_RETENTION
+                          how long a receipt for an unknown SMSC id waits to be matched
+                          before it is deleted (default 7d, at least 1h)
 
 Options:
   --port <n>          listen on this port instead of PORT (0: a free port)

@@ -49,6 +49,7 @@ describe("loadConfig defaults", () => {
       logLevel: "info",
       inboundReassemblyTimeoutMs: 86_400_000,
       inboundRepeatWindowMs: 3_600_000,
+      unmatchedReceiptRetentionMs: 604_800_000,
     });
     expect(config.webhookRetryScheduleMs).toEqual(DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS);
   });
@@ -72,6 +73,8 @@ describe("loadConfig defaults", () => {
       LOG_LEVEL: "debug",
       INBOUND_REASSEMBLY_TIMEOUT: "1h",
       INBOUND_REPEAT_WINDOW: "2m",
+      // The least it takes.
+      UNMATCHED_RECEIPT_RETENTION: "1h",
     });
     expect(config).toMatchObject({
       port: 0,
@@ -87,6 +90,7 @@ describe("loadConfig defaults", () => {
       logLevel: "debug",
       inboundReassemblyTimeoutMs: 3_600_000,
       inboundRepeatWindowMs: 120_000,
+      unmatchedReceiptRetentionMs: 3_600_000,
     });
     expect(config.secretKey.equals(Buffer.from(KEY, "base64"))).toBe(true);
   });
@@ -118,6 +122,8 @@ describe("loadConfig failures name the variable", () => {
     [{ INBOUND_REASSEMBLY_TIMEOUT: "a day" }, "INBOUND_REASSEMBLY_TIMEOUT"],
     [{ INBOUND_REASSEMBLY_TIMEOUT: "0s" }, "INBOUND_REASSEMBLY_TIMEOUT"],
     [{ INBOUND_REPEAT_WINDOW: "500ms" }, "INBOUND_REPEAT_WINDOW"],
+    [{ UNMATCHED_RECEIPT_RETENTION: "59m" }, "UNMATCHED_RECEIPT_RETENTION"],
+    [{ UNMATCHED_RECEIPT_RETENTION: "a week" }, "UNMATCHED_RECEIPT_RETENTION"],
     // No `Authorization: Bearer …` header can carry these: the admin API would refuse every request.
     [{ ADMIN_TOKEN: "correct horse battery" }, "ADMIN_TOKEN"],
     [{ ADMIN_TOKEN: "tökén" }, "ADMIN_TOKEN"],

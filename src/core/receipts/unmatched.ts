@@ -5,7 +5,8 @@
  *   exactly those ids ({@link findWaitingReceipts}, {@link applyWaitingReceipts});
  * - a sweeper ({@link UnmatchedSweeper}) retries recent unmatched receipts now and then, for the race in
  *   which both transactions ran at once and neither saw the other's row.
- * Both match a receipt only to a part whose submit could have caused it ({@link RECEIPT_CLOCK_SLACK_MS}).
+ * Both match a receipt only to a part whose submit could have caused it ({@link RECEIPT_CLOCK_SLACK_MS}),
+ * and the sweeper deletes the ones that waited past their retention.
  */
 
 import { type SQL, sql } from "drizzle-orm";
@@ -16,6 +17,7 @@ import type { MessageRow } from "../messages/sink.js";
 import type { UpstreamNames } from "../results/message-events.js";
 import { applyPartReceipts, isFinalStat, type PartReceipt } from "./apply.js";
 import { matchKeys } from "./match-keys.js";
+import { deleteExpiredUnmatched } from "./retention.js";
 import type { UpstreamDirectory } from "./writer.js";
 
 /**
@@ -123,8 +125,13 @@ export interface UnmatchedSweeperOptions {
   intervalMs?: number;
   /** Only receipts younger than this are retried (older ones are orphans); ms. Default 600000 (10 min). */
   windowMs?: number;
-  /** Receipts looked at per sweep. Default 1000. */
+  /** Receipts looked at per sweep, and deleted per statement. Default 1000. */
   batch?: number;
+  /**
+   * Unmatched receipts received longer ago than this are deleted (config `UNMATCHED_RECEIPT_RETENTION`);
+   * ms. Default 604800000 (7 d).
+   */
+  retentionMs?: number;
   logger?: Logger | undefined;
 }
 
@@ -134,6 +141,7 @@ export class UnmatchedSweeper {
   private readonly intervalMs: number;
   private readonly windowMs: number;
   private readonly batch: number;
+  private readonly retentionMs: number;
 
   constructor(
     private readonly db: Database,
@@ -143,7 +151,8 @@ export class UnmatchedSweeper {
   ) {
     this.intervalMs = options.intervalMs ?? 2000;
     this.windowMs = options.windowMs ?? 600_000;
-    this.batch = options.batch ?? 1000;
+    this.batch = Math.max(1, options.batch ?? 1000);
+    this.retentionMs = options.retentionMs ?? 604_800_000;
   }
 
   start(): void {
@@ -158,18 +167,47 @@ export class UnmatchedSweeper {
     await this.running;
   }
 
-  /** One sweep; resolves with the number of receipts matched (0 when another sweep is running). */
+  /**
+   * One sweep: matches what it can, then deletes the unmatched receipts past their retention. Resolves
+   * with the number of receipts matched (0 when another sweep is running).
+   */
   sweep(): Promise<number> {
     if (this.running !== undefined) return Promise.resolve(0);
-    this.running = withConflictRetry(() => this.db.transaction((tx) => this.sweepIn(tx)))
-      .catch((error: unknown) => {
+    this.running = this.sweepAndExpire().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async sweepAndExpire(): Promise<number> {
+    const matched = await withConflictRetry(() => this.db.transaction((tx) => this.sweepIn(tx))).catch(
+      (error: unknown) => {
         this.options.logger?.warn({ err: error }, "matching waiting receipts failed");
         return 0;
-      })
-      .finally(() => {
-        this.running = undefined;
-      });
-    return this.running;
+      },
+    );
+    await this.expire().catch((error: unknown) => {
+      this.options.logger?.warn({ err: error }, "deleting expired unmatched receipts failed");
+    });
+    return matched;
+  }
+
+  /** Deletes unmatched receipts past the retention, a batch per statement; returns how many. */
+  private async expire(): Promise<number> {
+    let deleted = 0;
+    // Bounded: each round deletes a full batch or ends the loop.
+    for (let round = 0; round < 1000; round++) {
+      const n = await deleteExpiredUnmatched(this.db, this.retentionMs / 1000, this.batch);
+      deleted += n;
+      if (n < this.batch) break;
+    }
+    if (deleted > 0) {
+      this.options.logger?.info(
+        { receipts: deleted, retention_ms: this.retentionMs },
+        "deleted unmatched receipts past their retention",
+      );
+    }
+    return deleted;
   }
 
   private async sweepIn(tx: Executor): Promise<number> {

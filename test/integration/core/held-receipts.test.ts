@@ -3,12 +3,14 @@
  * on its own: the result writer (in the transaction that stores the id) and the sweeper (for the race in
  * which the receipt and the id were committed at the same moment and neither saw the other). The
  * sweeper's timer is off here, so each path has to do its job alone. Neither may match a receipt to a
- * part sent after it came (SMSC ids are reused).
+ * part sent after it came (SMSC ids are reused), and unmatched receipts are deleted past their retention.
  */
+import { Writable } from "node:stream";
 import { eq } from "drizzle-orm";
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { newId } from "../../../src/core/ids.js";
-import { RECEIPT_CLOCK_SLACK_MS } from "../../../src/core/receipts/unmatched.js";
+import { RECEIPT_CLOCK_SLACK_MS, UnmatchedSweeper } from "../../../src/core/receipts/unmatched.js";
 import { messageParts, receipts } from "../../../src/db/schema.js";
 import { smscIdKey } from "../../../src/db/smsc-id.js";
 import { type Pipeline, startPipeline, until } from "./pipeline-harness.js";
@@ -193,5 +195,41 @@ describe("a waiting receipt matches only a part its submit could have caused", (
     } finally {
       clockLagMs = 0;
     }
+  });
+});
+
+describe("retention of unmatched receipts", () => {
+  test("the sweeper deletes unmatched receipts past the retention, in batches, and logs how many once", async () => {
+    const sent = await sendUntilSent("retention");
+    const old = new Date(Date.now() - 8 * DAY);
+    const expired = [];
+    for (let i = 0; i < 5; i++) expired.push(await waitingReceipt(`gone${i}`, old));
+    const young = await waitingReceipt("young", new Date(Date.now() - DAY));
+    const matched = await waitingReceipt(sent.parts[0]?.smsc_message_id ?? "", old, sent.id);
+    const lines: string[] = [];
+    const logger = pino(
+      { level: "info" },
+      new Writable({
+        write(chunk: Buffer, _encoding, done) {
+          lines.push(chunk.toString());
+          done();
+        },
+      }),
+    );
+    const sweeper = new UnmatchedSweeper(p.database.db, p.runtime, () => null, {
+      retentionMs: 7 * DAY,
+      batch: 2,
+      logger,
+    });
+    await sweeper.sweep();
+    for (const id of expired) expect(await receiptRow(id)).toBeUndefined();
+    expect(await receiptRow(young)).toBeDefined();
+    expect((await receiptRow(matched))?.messageId).toBe(sent.id);
+    const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]).toMatchObject({ level: 30, receipts: 5 });
+    expect(lines[0]).not.toContain("gone");
+    await sweeper.sweep();
+    expect(lines).toHaveLength(1);
   });
 });

@@ -43,6 +43,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     logLevel: "info",
     inboundReassemblyTimeoutMs: 60_000,
     inboundRepeatWindowMs: 3_600_000,
+    unmatchedReceiptRetentionMs: 604_800_000,
     ...overrides,
   };
 }
