@@ -70,6 +70,15 @@ export function newId(prefix: IdPrefix, now: number = Date.now()): string {
   return `${prefix}_${encodeTime(lastTime)}${randomText()}`;
 }
 
+/**
+ * The smallest id {@link newId} can make at `time` (ms since epoch): every id made earlier sorts below
+ * it, every id made at or after it sorts at or above it. Lets a query select rows older than a moment
+ * by a primary-key range (`id < firstIdAt(…)`) instead of an index on a timestamp.
+ */
+export function firstIdAt(prefix: IdPrefix, time: number): string {
+  return `${prefix}_${encodeTime(Math.max(0, Math.floor(time)))}${ALPHABET.charAt(0).repeat(RANDOM_CHARS)}`;
+}
+
 /** The creation time (ms since epoch) encoded in an id made by {@link newId}; null when it is not one. */
 export function idTime(id: string): number | null {
   const body = id.slice(id.indexOf("_") + 1);

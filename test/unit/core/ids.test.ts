@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { idTime, newId } from "../../../src/core/ids.js";
+import { firstIdAt, idTime, newId } from "../../../src/core/ids.js";
 
 describe("newId", () => {
   it("is the prefix, an underscore and 26 lowercase Crockford base32 characters", () => {
@@ -34,5 +34,19 @@ describe("newId", () => {
   it("does not repeat", () => {
     const ids = new Set(Array.from({ length: 20_000 }, () => newId("evt")));
     expect(ids.size).toBe(20_000);
+  });
+});
+
+describe("firstIdAt", () => {
+  it("sorts above every id made before its time and at or below every id made from it on", () => {
+    const at = 1_800_000_000_000;
+    const bound = firstIdAt("msg", at);
+    expect(bound).toMatch(/^msg_[0-9abcdefghjkmnpqrstvwxyz]{26}$/);
+    expect(idTime(bound)).toBe(at);
+    // A fresh millisecond for each, far after any id made above, so newId does not reuse its last time.
+    const earlier = newId("msg", 9_000_000_000_000);
+    expect(firstIdAt("msg", 9_000_000_000_000) <= earlier).toBe(true);
+    expect(earlier < firstIdAt("msg", 9_000_000_000_001)).toBe(true);
+    expect(bound < firstIdAt("msg", at + 1)).toBe(true);
   });
 });
