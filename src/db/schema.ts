@@ -429,8 +429,11 @@ export const inboundParts = pgTable(
     data: bytea("data").notNull(),
     dataCoding: integer("data_coding").notNull(),
     receivedAt: ts("received_at").notNull().defaultNow(),
-    /** Set when the part went into an inbound message. */
-    inboundId: text("inbound_id").references(() => inboundMessages.id),
+    /**
+     * Set when the part went into an inbound message. Not a foreign key: with no index on it, each inbound
+     * message the retention sweep deletes would cost a scan of this table for the key's check.
+     */
+    inboundId: text("inbound_id"),
   },
   (t) => [
     unique("inbound_parts_part_key").on(t.upstreamId, t.source, t.destination, t.ref, t.total, t.seq),
@@ -488,9 +491,12 @@ export const webhookDeliveries = pgTable(
   "webhook_deliveries",
   {
     id: idColumn("whd"),
-    eventId: text("event_id")
-      .notNull()
-      .references(() => events.id, { onDelete: "cascade" }),
+    /**
+     * Not a foreign key: the retention sweep deletes an event only after its deliveries (core/retention),
+     * and a cascade or check over this unindexed column would scan the table once per event deleted.
+     * Without it, an insert also skips the look-up and the key-share lock on the event's row.
+     */
+    eventId: text("event_id").notNull(),
     /** Null for a message's status_callback_url target. */
     endpointId: text("endpoint_id").references(() => webhookEndpoints.id, { onDelete: "cascade" }),
     /** Target URL at creation (the endpoint's URL, or the status_callback_url). */
@@ -509,9 +515,9 @@ export const webhookDeliveries = pgTable(
     // `failed` = the last attempt failed and another is scheduled; `dead` = no more attempts.
     index("webhook_deliveries_due_idx").on(t.nextAttemptAt).where(sql`${t.status} IN ('pending', 'failed')`),
     index("webhook_deliveries_endpoint_idx").on(t.endpointId, t.id.desc()),
-    // No index on event_id: nothing looks deliveries up by event, and events are never deleted (a
-    // retention job that deletes them, cascading here, would want one). Each index is a write per
-    // insert and per status change of the busiest table.
+    // No index on event_id: nothing looks deliveries up by event, and the retention sweep finds the
+    // deliveries of old events by primary-key range (they are made with their event, so their ids sort
+    // right after its id). Each index is a write per insert and per status change of the busiest table.
     check("webhook_deliveries_status_check", sql`${t.status} IN (${inList(DELIVERY_STATUSES)})`),
   ],
 );
