@@ -60,6 +60,12 @@ export interface Config {
    * matched before it is deleted, in milliseconds. Default 7d, at least 1h.
    */
   unmatchedReceiptRetentionMs: number;
+  /**
+   * `MESSAGE_RETENTION`: how long settled messages (with their parts and receipts), outbox events (with
+   * their webhook deliveries and attempts) and inbound SMS are kept, in milliseconds; null (unset or
+   * `off`, the default) keeps them for ever. At least 1d.
+   */
+  messageRetentionMs: number | null;
 }
 
 /** Thrown when the environment is invalid; the message names every offending variable. */
@@ -86,6 +92,17 @@ const duration = z.string().transform((text, ctx) => {
   const ms = parseDuration(text);
   if (ms === null) {
     ctx.addIssue({ code: "custom", message: `"${text}" is not a duration like 30s, 5m or 2h` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+/** A retention: `off` (null, keep for ever) or a duration of at least a day. */
+const retention = z.string().transform((text, ctx): number | null => {
+  if (text.trim() === "off") return null;
+  const ms = parseDuration(text);
+  if (ms === null || ms < 86_400_000) {
+    ctx.addIssue({ code: "custom", message: `"${text}" is not off or a duration of at least 1d, like 90d` });
     return z.NEVER;
   }
   return ms;
@@ -163,6 +180,9 @@ const envSchema = z.object({
   UNMATCHED_RECEIPT_RETENTION: duration
     .refine((ms) => ms >= 3_600_000, "must be at least 1h (receipts wait for results delayed by an outage)")
     .default(604_800_000),
+  // Off by default: an upgrade must not start deleting history nobody asked to lose. Less than a day
+  // would delete a message still waiting for a late receipt, or an event whose deliveries just ended.
+  MESSAGE_RETENTION: retention.optional().transform((ms) => ms ?? null),
 });
 
 type EnvName = keyof typeof envSchema.shape;
@@ -335,5 +355,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     inboundReassemblyTimeoutMs: e.INBOUND_REASSEMBLY_TIMEOUT,
     inboundRepeatWindowMs: e.INBOUND_REPEAT_WINDOW,
     unmatchedReceiptRetentionMs: e.UNMATCHED_RECEIPT_RETENTION,
+    messageRetentionMs: e.MESSAGE_RETENTION,
   };
 }

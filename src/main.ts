@@ -23,6 +23,7 @@ import { MessageService, type MessageServiceOptions } from "./core/messages/serv
 import type { SendRequest } from "./core/messages/types.js";
 import { ReceiptProcessor } from "./core/receipts/processor.js";
 import { PendingIds } from "./core/results/pending-ids.js";
+import { RetentionSweeper } from "./core/retention/sweeper.js";
 import type { InboundPduHandler, PoolRuntime, PoolRuntimeOptions } from "./core/upstream-runtime-pools.js";
 import { UpstreamSync } from "./core/upstream-sync.js";
 import { WebhookWorker } from "./core/webhooks/index.js";
@@ -77,6 +78,8 @@ export interface StartServiceOptions {
   webhookPollIntervalMs?: number | undefined;
   /** How often upstreams changed by other instances are re-read (ms); default 10000. */
   upstreamSyncIntervalMs?: number | undefined;
+  /** How often the retention sweep runs when `config.messageRetentionMs` is set (ms); default 300000. */
+  retentionIntervalMs?: number | undefined;
 }
 
 /** A started service. */
@@ -218,6 +221,16 @@ export async function startService(
     });
     inboundSweeper.start();
     stack.push({ name: "inbound", stop: () => Promise.all([inbound.close(), inboundSweeper.stop()]) });
+
+    // Off (null) unless MESSAGE_RETENTION is set: then it starts nothing.
+    const retention = new RetentionSweeper(db, {
+      retentionMs: config.messageRetentionMs,
+      intervalMs: options.retentionIntervalMs,
+      onDeleted: (counts) => metrics.retentionDeleted(counts),
+      logger,
+    });
+    retention.start();
+    stack.push({ name: "retention sweeper", stop: () => retention.stop() });
 
     // SMSC ids sent and not committed yet: a receipt quicker than the result's commit waits for it.
     const pendingIds = new PendingIds();

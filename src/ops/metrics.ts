@@ -111,6 +111,13 @@ export class ServiceMetrics {
     registers: [this.registry],
   });
 
+  private readonly retentionDeletedTotal = new Counter({
+    name: `${PREFIX}retention_deleted_total`,
+    help: "Rows the retention sweep (MESSAGE_RETENTION) deleted, by table.",
+    labelNames: ["table"] as const,
+    registers: [this.registry],
+  });
+
   constructor(options: { processMetrics?: boolean } = {}) {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
     const metrics = this;
@@ -209,6 +216,11 @@ export class ServiceMetrics {
 
   webhookAttempt(outcome: WebhookAttemptOutcome, count = 1): void {
     this.webhookAttempts.inc({ outcome }, count);
+  }
+
+  /** Rows one retention sweep deleted, per table (a table with none is still exposed, at its total). */
+  retentionDeleted(counts: Readonly<Record<string, number>>): void {
+    for (const [table, n] of Object.entries(counts)) this.retentionDeletedTotal.inc({ table }, n);
   }
 }
 

@@ -50,6 +50,8 @@ describe("loadConfig defaults", () => {
       inboundReassemblyTimeoutMs: 86_400_000,
       inboundRepeatWindowMs: 3_600_000,
       unmatchedReceiptRetentionMs: 604_800_000,
+      // Unset keeps history for ever: an upgrade deletes nothing.
+      messageRetentionMs: null,
     });
     expect(config.webhookRetryScheduleMs).toEqual(DEFAULT_WEBHOOK_RETRY_SCHEDULE_MS);
   });
@@ -75,6 +77,7 @@ describe("loadConfig defaults", () => {
       INBOUND_REPEAT_WINDOW: "2m",
       // The least it takes.
       UNMATCHED_RECEIPT_RETENTION: "1h",
+      MESSAGE_RETENTION: "90d",
     });
     expect(config).toMatchObject({
       port: 0,
@@ -91,8 +94,15 @@ describe("loadConfig defaults", () => {
       inboundReassemblyTimeoutMs: 3_600_000,
       inboundRepeatWindowMs: 120_000,
       unmatchedReceiptRetentionMs: 3_600_000,
+      messageRetentionMs: 90 * 86_400_000,
     });
     expect(config.secretKey.equals(Buffer.from(KEY, "base64"))).toBe(true);
+  });
+
+  it("takes MESSAGE_RETENTION off, or at least a day", () => {
+    expect(loadConfig({ DATA_DIR: dataDir, MESSAGE_RETENTION: "off" }).messageRetentionMs).toBeNull();
+    expect(loadConfig({ DATA_DIR: dataDir, MESSAGE_RETENTION: "1d" }).messageRetentionMs).toBe(86_400_000);
+    expect(loadConfig({ DATA_DIR: dataDir, MESSAGE_RETENTION: "36h" }).messageRetentionMs).toBe(129_600_000);
   });
 
   it("treats empty variables as unset", () => {
@@ -124,6 +134,9 @@ describe("loadConfig failures name the variable", () => {
     [{ INBOUND_REPEAT_WINDOW: "500ms" }, "INBOUND_REPEAT_WINDOW"],
     [{ UNMATCHED_RECEIPT_RETENTION: "59m" }, "UNMATCHED_RECEIPT_RETENTION"],
     [{ UNMATCHED_RECEIPT_RETENTION: "a week" }, "UNMATCHED_RECEIPT_RETENTION"],
+    [{ MESSAGE_RETENTION: "23h" }, "MESSAGE_RETENTION"],
+    [{ MESSAGE_RETENTION: "90" }, "MESSAGE_RETENTION"],
+    [{ MESSAGE_RETENTION: "never" }, "MESSAGE_RETENTION"],
     // No `Authorization: Bearer …` header can carry these: the admin API would refuse every request.
     [{ ADMIN_TOKEN: "correct horse battery" }, "ADMIN_TOKEN"],
     [{ ADMIN_TOKEN: "tökén" }, "ADMIN_TOKEN"],
