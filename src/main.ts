@@ -35,6 +35,7 @@ import { EventLogCounters, SETTLE_MS } from "./ops/event-log-counters.js";
 import { HttpFront } from "./ops/http-front.js";
 import { cachedFor, ServiceMetrics } from "./ops/metrics.js";
 import { ObservedPoolRuntime } from "./ops/observed-runtime.js";
+import { backlogSources, pipelineCounters } from "./ops/pipeline-metrics.js";
 
 /** Options of {@link startService}. Everything has a production default. */
 export interface StartServiceOptions {
@@ -72,7 +73,7 @@ export interface StartServiceOptions {
    * still be open); ms. Default {@link SETTLE_MS} (10 s). Tests shorten it.
    */
   metricsSettleMs?: number | undefined;
-  /** How long a scrape's database reads (event log, webhook queue depth) are reused; ms. Default 5000. */
+  /** How long a scrape's database reads (event log, queue depths, backlog counts) are reused; ms. Default 5000. */
   metricsCacheMs?: number | undefined;
   /** Webhook worker poll interval (ms); default 1000. */
   webhookPollIntervalMs?: number | undefined;
@@ -196,6 +197,7 @@ export async function startService(
     stack.push({ name: "api key uses", stop: () => apiKeyUses.close() });
     const metrics = new ServiceMetrics();
     const runtime = new ObservedPoolRuntime(logger, metrics, options.pool);
+    const counts = pipelineCounters(metrics, (id) => runtime.nameOf(id));
 
     const webhooks = new WebhookWorker({
       db,
@@ -212,11 +214,13 @@ export async function startService(
 
     const inbound = new InboundProcessor(db, runtime, {
       repeatWindowMs: config.inboundRepeatWindowMs,
+      onStored: counts.inboundStored,
       logger,
     });
     const inboundSweeper = new InboundSweeper(db, {
       incompleteAfterMs: config.inboundReassemblyTimeoutMs,
       repeatRetentionMs: config.inboundRepeatWindowMs,
+      onStored: counts.inboundStored,
       logger,
     });
     inboundSweeper.start();
@@ -237,8 +241,8 @@ export async function startService(
     const receipts = new ReceiptProcessor({
       db,
       upstreams: runtime,
-      writer: { pendingIds },
-      sweeper: { retentionMs: config.unmatchedReceiptRetentionMs },
+      writer: { pendingIds, onStored: counts.receiptsStored },
+      sweeper: { retentionMs: config.unmatchedReceiptRetentionMs, onMatched: counts.receiptsMatchedLate },
       logger,
     });
     receipts.start();
@@ -258,6 +262,7 @@ export async function startService(
 
     const dispatcher = new Dispatcher({
       ...options.dispatcher,
+      results: { ...options.dispatcher?.results, onReceiptsMatched: counts.receiptsMatchedLate },
       db,
       runtime: runtime.dispatchView(),
       instanceId,
@@ -292,6 +297,7 @@ export async function startService(
     metrics.setSources({
       upstreams: () => runtime.snapshots(),
       webhookQueueDepth: queueDepth,
+      ...backlogSources(db, () => runtime.snapshots(), { ttlMs: cacheMs, logger }),
       refresh: () =>
         refreshCounters().catch((error: unknown) => {
           logger.warn({ err: error }, "metrics: reading the event log failed");

@@ -5,6 +5,7 @@
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { SessionInfo, SessionState } from "../core/upstream-runtime.js";
+import { BACKLOG_CAP, type BacklogStatus, UNMATCHED_RECEIPTS_CAP } from "./backlog-queries.js";
 
 const PREFIX = "smpp_bridge_";
 
@@ -33,12 +34,22 @@ export interface MetricsSources {
   upstreams(): Iterable<UpstreamSnapshot>;
   /** Webhook deliveries waiting for an attempt (pending or failed-and-rescheduled); may be cached. */
   webhookQueueDepth?(): Promise<number>;
+  /** Unmatched receipts by upstream name (capped); undefined: not known (the gauge is left out). */
+  unmatchedReceipts?(): Promise<ReadonlyMap<string, number> | undefined>;
+  /** Messages still to be sent by status (capped); undefined: not known (the gauge is left out). */
+  messageBacklog?(): Promise<Readonly<Record<BacklogStatus, number>> | undefined>;
   /** Brings counters read from elsewhere up to date; awaited before each exposition. Must not throw. */
   refresh?(): Promise<void>;
 }
 
 /** How a message left our hands, for the outcome counters. */
 export type MessageOutcome = "delivered" | "undelivered" | "failed";
+
+/**
+ * How a delivery receipt was placed: matched to its part on arrival, or held unmatched; `matched_late`
+ * counts held ones matched since (so it is part of `held`, not beside it).
+ */
+export type ReceiptOutcome = "matched" | "held" | "matched_late";
 
 /** The outcome of one webhook delivery attempt: a 2xx, another status, or no response at all. */
 export type WebhookAttemptOutcome = "succeeded" | "failed" | "error";
@@ -110,6 +121,30 @@ export class ServiceMetrics {
     labelNames: ["outcome"] as const,
     registers: [this.registry],
   });
+  private readonly receiptsTotal = new Counter({
+    name: `${PREFIX}receipts_total`,
+    help: "Delivery receipts stored by this instance, by upstream and outcome: matched on arrival, held unmatched, or matched_late (held ones matched since; part of held).",
+    labelNames: ["upstream", "outcome"] as const,
+    registers: [this.registry],
+  });
+  private readonly inboundTotal = new Counter({
+    name: `${PREFIX}inbound_messages_total`,
+    help: "Inbound SMS stored by this instance, by upstream and whether the number belongs to an account (routed).",
+    labelNames: ["upstream", "routed"] as const,
+    registers: [this.registry],
+  });
+  private readonly throttledTotal = new Counter({
+    name: `${PREFIX}upstream_throttled_total`,
+    help: "submit_sm answered ESME_RTHROTTLED or ESME_RMSGQFUL, by upstream.",
+    labelNames: ["upstream"] as const,
+    registers: [this.registry],
+  });
+  private readonly malformedTlvsTotal = new Counter({
+    name: `${PREFIX}smpp_malformed_tlvs_total`,
+    help: "Known TLVs of the wrong length an SMSC sent (kept raw), once per tag per connection, by upstream.",
+    labelNames: ["upstream"] as const,
+    registers: [this.registry],
+  });
 
   private readonly retentionDeletedTotal = new Counter({
     name: `${PREFIX}retention_deleted_total`,
@@ -175,6 +210,30 @@ export class ServiceMetrics {
         }
       },
     });
+    new Gauge({
+      name: `${PREFIX}receipts_unmatched`,
+      help: `Receipts waiting unmatched, by upstream (counted up to ${UNMATCHED_RECEIPTS_CAP} each). Growing: the upstream's message_id_format is likely wrong.`,
+      labelNames: ["upstream"] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const counts = await metrics.sources.unmatchedReceipts?.();
+        if (counts === undefined) return;
+        for (const [upstream, n] of counts) this.set({ upstream }, n);
+      },
+    });
+    new Gauge({
+      name: `${PREFIX}messages_backlog`,
+      help: `Messages still to be sent, by status: queued, sending, scheduled (counted up to ${BACKLOG_CAP} together, soonest due first).`,
+      labelNames: ["status"] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        const backlog = await metrics.sources.messageBacklog?.();
+        if (backlog === undefined) return;
+        for (const [status, n] of Object.entries(backlog)) this.set({ status }, n);
+      },
+    });
   }
 
   /** Where the scrape-time gauges read live state. */
@@ -221,6 +280,22 @@ export class ServiceMetrics {
   /** Rows one retention sweep deleted, per table (a table with none is still exposed, at its total). */
   retentionDeleted(counts: Readonly<Record<string, number>>): void {
     for (const [table, n] of Object.entries(counts)) this.retentionDeletedTotal.inc({ table }, n);
+  }
+
+  receipts(upstream: string, outcome: ReceiptOutcome, count = 1): void {
+    this.receiptsTotal.inc({ upstream, outcome }, count);
+  }
+
+  inbound(upstream: string, routed: boolean, count = 1): void {
+    this.inboundTotal.inc({ upstream, routed: String(routed) }, count);
+  }
+
+  throttled(upstream: string): void {
+    this.throttledTotal.inc({ upstream });
+  }
+
+  malformedTlv(upstream: string): void {
+    this.malformedTlvsTotal.inc({ upstream });
   }
 }
 

@@ -1,8 +1,9 @@
 /**
- * The SMPP pool runtime as operations see it: a log line per session state change and per malformed TLV
- * an SMSC sends (once per tag per connection), the upstreams it runs (for the scrape-time gauges), and a
- * view for the dispatcher that times every submit_sm. All of it through PoolRuntime's public surface;
- * nothing on the hot path but one clock read per submit.
+ * The SMPP pool runtime as operations see it: a log line per session state change and a log line and a
+ * count per malformed TLV an SMSC sends (once per tag per connection), the upstreams it runs (for the
+ * scrape-time gauges), and a view for the dispatcher that times every submit_sm and counts the throttled
+ * ones. All of it through PoolRuntime's public surface; nothing on the hot path but one clock read per
+ * submit.
  */
 import type { Logger } from "pino";
 import type { SubmitTarget } from "../core/dispatch/attempt.js";
@@ -10,7 +11,14 @@ import type { DispatchRuntime } from "../core/dispatch/dispatcher.js";
 import type { SessionInfo, UpstreamConfig } from "../core/upstream-runtime.js";
 import { type LiveUpstream, PoolRuntime, type PoolRuntimeOptions } from "../core/upstream-runtime-pools.js";
 import { commandName } from "../smpp/commands.js";
+import { CommandStatus, SmppStatusError } from "../smpp/status.js";
 import type { ServiceMetrics, UpstreamSnapshot } from "./metrics.js";
+
+/** The answers of an SMSC that takes no more for now (the session pauses; the part is sent again). */
+const THROTTLING: ReadonlySet<number> = new Set([CommandStatus.ESME_RTHROTTLED, CommandStatus.ESME_RMSGQFUL]);
+
+/** The `upstream` label of an upstream no longer applied here (deleted while its work finished). */
+export const UNKNOWN_UPSTREAM = "unknown";
 
 interface Known {
   name: string;
@@ -48,6 +56,7 @@ export class ObservedPoolRuntime extends PoolRuntime {
         onMalformedTlv: (sessionId, tlv) => {
           options.pool?.onMalformedTlv?.(sessionId, tlv);
           const upstreamId = sessionId.slice(0, sessionId.lastIndexOf("#"));
+          metrics.malformedTlv(known.get(upstreamId)?.name ?? UNKNOWN_UPSTREAM);
           // What is wrong with it, never its octets: the PDU may carry a subscriber's text.
           logger.warn(
             {
@@ -76,6 +85,11 @@ export class ObservedPoolRuntime extends PoolRuntime {
   override async remove(id: string): Promise<void> {
     this.known.delete(id);
     await super.remove(id);
+  }
+
+  /** The name of an upstream (the `upstream` label); {@link UNKNOWN_UPSTREAM} once it is removed. */
+  nameOf(id: string): string {
+    return this.known.get(id)?.name ?? UNKNOWN_UPSTREAM;
   }
 
   /** Every upstream applied and not removed, with its live sessions. */
@@ -112,6 +126,11 @@ export class ObservedPoolRuntime extends PoolRuntime {
           const started = performance.now();
           try {
             return await live.pool.submit(body, waitMs, signal);
+          } catch (error) {
+            if (error instanceof SmppStatusError && THROTTLING.has(error.status)) {
+              metrics.throttled(live.config.name);
+            }
+            throw error;
           } finally {
             metrics.submitDuration(live.config.name, (performance.now() - started) / 1000);
           }

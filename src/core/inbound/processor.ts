@@ -35,7 +35,7 @@ import { isDatabaseUnavailable, refusesItsData } from "../service-errors.js";
 import type { Dcs0Charset } from "../upstream-runtime.js";
 import type { InboundPduHandler } from "../upstream-runtime-pools.js";
 import { type DecodedInbound, decodeInbound, type InboundSegment } from "./decode.js";
-import { assembleGroups, type InboundToRecord, recordInbound } from "./record.js";
+import { assembleGroups, type InboundStored, type InboundToRecord, recordInbound } from "./record.js";
 import { repeatKey } from "./repeat-key.js";
 import {
   findSupersededGroups,
@@ -44,6 +44,7 @@ import {
   lockGroups,
   type NewPart,
   type PartGroup,
+  type StoredInbound,
   upsertParts,
 } from "./statements.js";
 
@@ -65,6 +66,8 @@ export interface InboundProcessorOptions {
    * stored. The sweeper's `repeatRetentionMs` should be at least as long; ms. Default 3_600_000 (1 h).
    */
   repeatWindowMs?: number;
+  /** Told after each COMMIT of the inbound messages it created (the metrics count them). Default none. */
+  onStored?: InboundStored | undefined;
   logger?: Logger | undefined;
 }
 
@@ -158,8 +161,9 @@ export class InboundProcessor implements InboundPduHandler {
     );
     this.counters.batches++;
     this.counters.stored += items.length;
-    this.counters.messages += created;
+    this.counters.messages += created.length;
     this.counters.repeats += repeats;
+    if (created.length > 0) this.options.onStored?.(created);
     if (repeats > 0) {
       this.options.logger?.info(
         { repeats },
@@ -194,18 +198,24 @@ export class InboundProcessor implements InboundPduHandler {
    * SMS reusing the reference: it and what follows are stored after what came before, in the same
    * transaction, so that it finds the earlier set stored as it would in a later batch.
    */
-  private async store(tx: Executor, items: Pending[]): Promise<{ created: number; repeats: number }> {
-    let created = 0;
+  private async store(
+    tx: Executor,
+    items: Pending[],
+  ): Promise<{ created: StoredInbound[]; repeats: number }> {
+    const created: StoredInbound[] = [];
     let repeats = 0;
     for (const round of arrivalRounds(items)) {
       const stored = await this.storeRound(tx, round);
-      created += stored.created;
+      created.push(...stored.created);
       repeats += stored.repeats;
     }
     return { created, repeats };
   }
 
-  private async storeRound(tx: Executor, items: Pending[]): Promise<{ created: number; repeats: number }> {
+  private async storeRound(
+    tx: Executor,
+    items: Pending[],
+  ): Promise<{ created: StoredInbound[]; repeats: number }> {
     // One message per repeat key and one row per part key: a repeat inside the batch is a repeat like
     // any other.
     const singles = new Map<string, InboundToRecord>();
@@ -248,7 +258,7 @@ export class InboundProcessor implements InboundPduHandler {
     }
     const records = [...singles.values()];
     const singleIds = new Set(records.map((r) => r.message.id));
-    let surfaced = 0;
+    let surfaced: StoredInbound[] = [];
     if (parts.size > 0) {
       const groups = new Map<string, PartGroup>();
       for (const p of parts.values()) groups.set(groupKey(p), p);
@@ -263,7 +273,7 @@ export class InboundProcessor implements InboundPduHandler {
       repeatWindowSeconds: this.repeatWindowSeconds,
     });
     const storedSingles = stored.filter((m) => singleIds.has(m.id)).length;
-    return { created: stored.length + surfaced, repeats: singlePdus - storedSingles };
+    return { created: [...stored, ...surfaced], repeats: singlePdus - storedSingles };
   }
 
   /**
@@ -271,8 +281,8 @@ export class InboundProcessor implements InboundPduHandler {
    * complete, so what arrived of it is surfaced now, flagged incomplete, as the sweeper would after the
    * wait; its segments then make way for the new SMS's (upsertParts replaces joined ones that differ).
    */
-  private async surfaceSuperseded(tx: Executor, groups: readonly PartGroup[]): Promise<number> {
-    if (groups.length === 0) return 0;
+  private async surfaceSuperseded(tx: Executor, groups: readonly PartGroup[]): Promise<StoredInbound[]> {
+    if (groups.length === 0) return [];
     const records = assembleGroups(await loadPendingParts(tx, groups), { incomplete: true });
     const stored = await recordInbound(tx, records, { logger: this.options.logger });
     for (const r of records) {
@@ -281,7 +291,7 @@ export class InboundProcessor implements InboundPduHandler {
         "concatenated inbound SMS surfaced with segments missing: a new SMS reuses its reference",
       );
     }
-    return stored.length;
+    return stored;
   }
 }
 

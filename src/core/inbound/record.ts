@@ -19,6 +19,11 @@ import {
   type StoredInbound,
 } from "./statements.js";
 
+/** Told after COMMIT of the inbound messages a transaction created (upstream, and owner if any). */
+export type InboundStored = (
+  messages: ReadonlyArray<Pick<StoredInbound, "upstreamId" | "accountId">>,
+) => void;
+
 /** A message to store, with the segments it is made of (none for a single SMS). */
 export interface InboundToRecord {
   message: NewInbound;

@@ -10,8 +10,14 @@
 import type { Logger } from "pino";
 import type { Database, Transaction } from "../../db/client.js";
 import { withConflictRetry } from "../dispatch/conflict-retry.js";
-import { assembleGroups, recordInbound } from "./record.js";
-import { deleteExpired, findDueGroups, loadPendingParts, lockGroups } from "./statements.js";
+import { assembleGroups, type InboundStored, recordInbound } from "./record.js";
+import {
+  deleteExpired,
+  findDueGroups,
+  loadPendingParts,
+  lockGroups,
+  type StoredInbound,
+} from "./statements.js";
 
 export interface InboundSweeperOptions {
   /** How long a segment waits for its siblings before its set is surfaced incomplete; ms. Default 86_400_000 (24 h). */
@@ -26,6 +32,8 @@ export interface InboundSweeperOptions {
    * Default 3_600_000 (1 h).
    */
   repeatRetentionMs?: number;
+  /** Told after each COMMIT of the incomplete messages it surfaced (the metrics count them). Default none. */
+  onStored?: InboundStored | undefined;
   logger?: Logger | undefined;
 }
 
@@ -72,7 +80,8 @@ export class InboundSweeper {
     // Bounded: each round surfaces its groups (their parts leave the pending index) or finds none due.
     for (let round = 0; round < 1000; round++) {
       const n = await withConflictRetry(() => this.db.transaction((tx) => this.sweepBatch(tx)));
-      created += n.created;
+      created += n.created.length;
+      if (n.created.length > 0) this.options.onStored?.(n.created);
       if (n.groups < this.batchSize) break;
     }
     const deleteLimit = this.batchSize * 10;
@@ -85,14 +94,14 @@ export class InboundSweeper {
     return created;
   }
 
-  private async sweepBatch(tx: Transaction): Promise<{ groups: number; created: number }> {
+  private async sweepBatch(tx: Transaction): Promise<{ groups: number; created: StoredInbound[] }> {
     const due = await findDueGroups(tx, this.incompleteAfterSeconds, this.batchSize);
-    if (due.length === 0) return { groups: 0, created: 0 };
+    if (due.length === 0) return { groups: 0, created: [] };
     await lockGroups(tx, due);
     // Read again under the locks: a segment committed meanwhile may have completed a set.
     const pending = await loadPendingParts(tx, due);
     const records = assembleGroups(pending, { incomplete: true });
-    await recordInbound(tx, records, { logger: this.options.logger });
+    const stored = await recordInbound(tx, records, { logger: this.options.logger });
     for (const r of records) {
       if (r.message.incomplete) {
         this.options.logger?.warn(
@@ -101,7 +110,7 @@ export class InboundSweeper {
         );
       }
     }
-    return { groups: due.length, created: records.length };
+    return { groups: due.length, created: stored };
   }
 
   private schedule(delayMs: number): void {

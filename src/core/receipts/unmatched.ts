@@ -132,8 +132,13 @@ export interface UnmatchedSweeperOptions {
    * ms. Default 604800000 (7 d).
    */
   retentionMs?: number;
+  /** Told after each COMMIT of the waiting receipts it matched, by upstream id (the metrics count them). */
+  onMatched?: LateMatches | undefined;
   logger?: Logger | undefined;
 }
+
+/** Told after COMMIT of receipts that waited unmatched and have now found their part: their upstream ids. */
+export type LateMatches = (upstreamIds: readonly string[]) => void;
 
 export class UnmatchedSweeper {
   private timer: NodeJS.Timeout | undefined;
@@ -180,7 +185,11 @@ export class UnmatchedSweeper {
   }
 
   private async sweepAndExpire(): Promise<number> {
-    const matched = await withConflictRetry(() => this.db.transaction((tx) => this.sweepIn(tx))).catch(
+    const matched = await withConflictRetry(() => this.db.transaction((tx) => this.sweepIn(tx))).then(
+      (upstreamIds) => {
+        if (upstreamIds.length > 0) this.options.onMatched?.(upstreamIds);
+        return upstreamIds.length;
+      },
       (error: unknown) => {
         this.options.logger?.warn({ err: error }, "matching waiting receipts failed");
         return 0;
@@ -210,7 +219,8 @@ export class UnmatchedSweeper {
     return deleted;
   }
 
-  private async sweepIn(tx: Executor): Promise<number> {
+  /** Matches what it can; returns the upstream id of each receipt matched. */
+  private async sweepIn(tx: Executor): Promise<string[]> {
     const waiting = await queryRows<WaitingReceipt>(
       tx,
       sql`SELECT id, upstream_id, smsc_id_key, smsc_message_id, stat, err FROM receipts
@@ -219,7 +229,7 @@ export class UnmatchedSweeper {
           ORDER BY received_at LIMIT ${this.batch}
           FOR UPDATE SKIP LOCKED`,
     );
-    if (waiting.length === 0) return 0;
+    if (waiting.length === 0) return [];
     const keysOf = waiting.map((r) => {
       const format = this.upstreams.get(r.upstream_id)?.config.message_id_format ?? "auto";
       return matchKeys(r.smsc_message_id, format);
@@ -236,7 +246,7 @@ export class UnmatchedSweeper {
       return [];
     });
     await markAndApply(tx, placed, this.names);
-    return placed.length;
+    return placed.map((p) => p.receipt.upstream_id);
   }
 }
 

@@ -49,6 +49,8 @@ export interface ReceiptWriterOptions {
    * before joining a batch) until it is committed. Absent: receipts are stored as they come.
    */
   pendingIds?: Pick<PendingIds, "whenSettled">;
+  /** Told after each COMMIT of the receipts stored, each matched on arrival or held (the metrics count them). */
+  onStored?: ((stored: ReadonlyArray<{ upstreamId: string; matched: boolean }>) => void) | undefined;
   logger?: Logger | undefined;
 }
 
@@ -135,7 +137,7 @@ export class ReceiptWriter {
   }
 
   private async flush(items: Pending[]): Promise<void> {
-    let matched = 0;
+    let matched: boolean[];
     try {
       matched = await withConflictRetry(() => this.db.transaction((tx) => this.store(tx, items)));
     } catch (error) {
@@ -162,12 +164,15 @@ export class ReceiptWriter {
     }
     this.counters.batches++;
     this.counters.stored += items.length;
-    this.counters.matched += matched;
+    this.counters.matched += matched.filter(Boolean).length;
+    this.options.onStored?.(
+      items.map((item, i) => ({ upstreamId: item.upstreamId, matched: matched[i] === true })),
+    );
     for (const item of items) item.resolve(CommandStatus.ESME_ROK);
   }
 
-  /** Stores one batch; returns how many receipts matched a part. */
-  private async store(tx: Executor, items: Pending[]): Promise<number> {
+  /** Stores one batch; returns, in the order of `items`, whether each receipt matched a part. */
+  private async store(tx: Executor, items: Pending[]): Promise<boolean[]> {
     const found = await findParts(
       tx,
       items.flatMap((item) => item.keys.map((key) => ({ upstreamId: item.upstreamId, key }))),
@@ -219,7 +224,7 @@ export class ReceiptWriter {
       });
     }
     await applyPartReceipts(tx, matched, this.names);
-    return matched.length;
+    return rows.map((r) => r.part !== undefined);
   }
 
   /** Keys to look the receipt's part up with: the id's, then the text id's when it differs. */

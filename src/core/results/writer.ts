@@ -18,7 +18,12 @@ import type { UnsettledPermit } from "../dispatch/unsettled.js";
 import { appendEvents, type OutboxEvent, readAccountEndpoints } from "../events/outbox.js";
 import type { MessagePartRow, MessageRow } from "../messages/sink.js";
 import { rollUpAndRecord } from "../receipts/apply.js";
-import { applyWaitingReceipts, findWaitingReceipts, type NewPartId } from "../receipts/unmatched.js";
+import {
+  applyWaitingReceipts,
+  findWaitingReceipts,
+  type LateMatches,
+  type NewPartId,
+} from "../receipts/unmatched.js";
 import type { UpstreamDirectory } from "../receipts/writer.js";
 import { refusesItsData, writeInHalves } from "../service-errors.js";
 import type { PlannedPart } from "../submit/build.js";
@@ -79,6 +84,8 @@ export interface ResultWriterOptions {
    * committed, or failed (its receipts then take the unmatched path rather than wait for a retry).
    */
   pendingIds?: Pick<PendingIds, "settle">;
+  /** Told after each COMMIT of the waiting receipts the new SMSC ids matched (the metrics count them). */
+  onReceiptsMatched?: LateMatches | undefined;
   logger?: Logger | undefined;
 }
 
@@ -142,12 +149,15 @@ export class ResultWriter {
   private async flush(items: DispatchResult[]): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const rows = await withConflictRetry(() => this.db.transaction((tx) => this.write(tx, items)));
+        const { rows, lateReceipts } = await withConflictRetry(() =>
+          this.db.transaction((tx) => this.write(tx, items)),
+        );
         this.counters.batches++;
         this.counters.messages += items.length;
         this.settle(items);
         for (const item of items) item.permit?.release();
         this.onWritten(items.map((result) => ({ result, row: rows.get(result.message.id) })));
+        if (lateReceipts.length > 0) this.options.onReceiptsMatched?.(lateReceipts);
         return;
       } catch (error) {
         if (refusesItsData(error)) return this.isolate(items, error);
@@ -207,8 +217,11 @@ export class ResultWriter {
     if (pending !== undefined) for (const item of items) pending.settle(item.message.id);
   }
 
-  /** One batch in one transaction; returns the message rows as written. */
-  private async write(tx: Executor, items: readonly DispatchResult[]): Promise<Map<string, MessageRow>> {
+  /** One batch in one transaction; returns the message rows as written and the upstream of each waiting receipt matched. */
+  private async write(
+    tx: Executor,
+    items: readonly DispatchResult[],
+  ): Promise<{ rows: Map<string, MessageRow>; lateReceipts: string[] }> {
     const partWrites: PartWrite[] = [];
     const newIds: NewPartId[] = [];
     const replaceIds: string[] = [];
@@ -267,7 +280,7 @@ export class ResultWriter {
     const receipted = await applyWaitingReceipts(tx, waiting, this.names);
     const settled = await rollUpAndRecord(tx, rollUp, this.names);
     for (const row of [...receipted, ...settled]) written.set(row.id, row);
-    return written;
+    return { rows: written, lateReceipts: waiting.map((w) => w.receipt.upstream_id) };
   }
 }
 

@@ -98,6 +98,11 @@ describe("the running service", () => {
     expect(text).toContain(`smpp_bridge_upstream_window_capacity{upstream="sim"} 10`);
     expect(text).toMatch(/smpp_bridge_upstream_window_in_flight\{upstream="sim"\} \d/);
     expect(text).toMatch(/smpp_bridge_webhook_queue_depth \d/);
+    // The one receipt matched on arrival; nothing waits (see metrics-pipeline.test.ts for the rest).
+    expect(text).toContain('smpp_bridge_receipts_total{upstream="sim",outcome="matched"} 1');
+    expect(text).toContain('smpp_bridge_receipts_unmatched{upstream="sim"} 0');
+    expect(text).toContain('smpp_bridge_messages_backlog{status="queued"} 0');
+    expect(text).toContain('smpp_bridge_messages_backlog{status="scheduled"} 0');
     expect(text).toContain(
       'smpp_bridge_http_requests_total{method="POST",route="/v1/messages",status="202"} 1',
     );
