@@ -116,6 +116,21 @@ describe("receipt, inbound, throttling and backlog metrics", () => {
     expect(sample(text, 'smpp_bridge_receipts_unmatched{upstream="sim"}')).toBe(0);
   });
 
+  it("counts a receipt that outran its submit_sm_resp as held, then matched late when the id is stored", async () => {
+    // The receipt comes 50 ms after the submit, the submit_sm_resp 500 ms after it.
+    simulator.setFaults({ responseDelayMs: 500 });
+    try {
+      const id = await send({ to: "+447700900127", text: "receipt first" });
+      await waitFor(async () => (await statusOf(id)) === "delivered", "the message delivered");
+    } finally {
+      simulator.clearFaults();
+    }
+    const text = await scrape();
+    expect(sample(text, 'smpp_bridge_receipts_total{upstream="sim",outcome="held"}')).toBe(2);
+    expect(sample(text, 'smpp_bridge_receipts_total{upstream="sim",outcome="matched_late"}')).toBe(2);
+    expect(sample(text, 'smpp_bridge_receipts_unmatched{upstream="sim"}')).toBe(0);
+  });
+
   it("counts inbound SMS by upstream, routed to an account or not", async () => {
     simulator.injectMo({ from: "447700900111", to: NUMBER.slice(1), text: "for the account" });
     simulator.injectMo({ from: "447700900111", to: UNKNOWN_NUMBER.slice(1), text: "for nobody" });
