@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Simulator } from "../../../src/simulator/simulator.js";
-import type { PduOf } from "../../../src/smpp/pdu.js";
 import { TlvTag } from "../../../src/smpp/tlv.js";
+import { deliverSm } from "../../helpers/deliver-sm.js";
 import {
   call,
   type Provisioned,
@@ -34,33 +34,17 @@ describe("inbound SMS with malformed SAR TLVs", () => {
   });
 
   it("stores each part as a single SMS, acknowledges both, and warns once per tag", async () => {
-    const part = (seq: number, text: string): PduOf<"deliver_sm"> => ({
-      command: "deliver_sm",
-      command_status: 0,
-      sequence_number: 0,
-      service_type: "",
-      source_addr_ton: 1,
-      source_addr_npi: 1,
-      source_addr: "447700900111",
-      dest_addr_ton: 1,
-      dest_addr_npi: 1,
-      destination_addr: NUMBER.slice(1),
-      esm_class: 0,
-      protocol_id: 0,
-      priority_flag: 0,
-      schedule_delivery_time: "",
-      validity_period: "",
-      registered_delivery: 0,
-      replace_if_present_flag: 0,
-      data_coding: 0,
-      sm_default_msg_id: 0,
-      short_message: Buffer.from(text, "latin1"),
-      tlvs: {
-        sar_msg_ref_num: 77,
-        sar_segment_seqnum: seq,
-        unknown: [{ tag: TlvTag.sar_total_segments, value: Buffer.from([0, 2]) }],
-      },
-    });
+    const part = (seq: number, text: string) =>
+      deliverSm({
+        source_addr: "447700900111",
+        destination_addr: NUMBER.slice(1),
+        short_message: Buffer.from(text, "latin1"),
+        tlvs: {
+          sar_msg_ref_num: 77,
+          sar_segment_seqnum: seq,
+          unknown: [{ tag: TlvTag.sar_total_segments, value: Buffer.from([0, 2]) }],
+        },
+      });
     const before = simulator.stats();
     simulator.injectDeliverSm([part(1, "first half 4471"), part(2, "second half 4472")]);
     const inbox = async () =>
