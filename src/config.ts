@@ -6,6 +6,7 @@ import { existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } 
 import { join, resolve } from "node:path";
 import { z } from "zod";
 import { generateAdminToken, generateSecretKey, SECRET_KEY_BYTES } from "./core/crypto.js";
+import { DEFAULT_RECEIPT_MATCH_HORIZON_MS, MIN_RECEIPT_MATCH_HORIZON_MS } from "./core/receipts/horizon.js";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -60,6 +61,11 @@ export interface Config {
    * matched before it is deleted, in milliseconds. Default 7d, at least 1h.
    */
   unmatchedReceiptRetentionMs: number;
+  /**
+   * `RECEIPT_MATCH_HORIZON`: how long after its part was sent a delivery receipt can still be matched to
+   * it, in milliseconds. Default 10d, at least 8d (core/receipts/horizon.ts).
+   */
+  receiptMatchHorizonMs: number;
   /**
    * `MESSAGE_RETENTION`: how long settled messages (with their parts and receipts), outbox events (with
    * their webhook deliveries and attempts) and inbound SMS are kept, in milliseconds; null (unset or
@@ -180,6 +186,13 @@ const envSchema = z.object({
   UNMATCHED_RECEIPT_RETENTION: duration
     .refine((ms) => ms >= 3_600_000, "must be at least 1h (receipts wait for results delayed by an outage)")
     .default(604_800_000),
+  // Shorter would drop the final receipts of messages sent with the longest validity_period (7 days).
+  RECEIPT_MATCH_HORIZON: duration
+    .refine(
+      (ms) => ms >= MIN_RECEIPT_MATCH_HORIZON_MS,
+      "must be at least 8d (a message may be valid for 7 days, and its receipt comes after that)",
+    )
+    .default(DEFAULT_RECEIPT_MATCH_HORIZON_MS),
   // Off by default: an upgrade must not start deleting history nobody asked to lose. Less than a day
   // would delete a message still waiting for a late receipt, or an event whose deliveries just ended.
   MESSAGE_RETENTION: retention.optional().transform((ms) => ms ?? null),
@@ -355,6 +368,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     inboundReassemblyTimeoutMs: e.INBOUND_REASSEMBLY_TIMEOUT,
     inboundRepeatWindowMs: e.INBOUND_REPEAT_WINDOW,
     unmatchedReceiptRetentionMs: e.UNMATCHED_RECEIPT_RETENTION,
+    receiptMatchHorizonMs: e.RECEIPT_MATCH_HORIZON,
     messageRetentionMs: e.MESSAGE_RETENTION,
   };
 }

@@ -243,6 +243,7 @@ export async function startService(
       upstreams: runtime,
       writer: { pendingIds, onStored: counts.receiptsStored },
       sweeper: { retentionMs: config.unmatchedReceiptRetentionMs, onMatched: counts.receiptsMatchedLate },
+      matchHorizonMs: config.receiptMatchHorizonMs,
       logger,
     });
     receipts.start();

@@ -36,6 +36,8 @@ a ready-to-paste curl. Configuration comes from the environment:
   UNMATCHED_RECEIPT_RETENTION
                           how long a receipt for an unknown SMSC id waits to be matched
                           before it is deleted (default 7d, at least 1h)
+  RECEIPT_MATCH_HORIZON   how long after its part was sent a receipt can still match it; older
+                          parts are not candidates (default 10d, at least 8d)
   MESSAGE_RETENTION       how long settled messages, webhook events and inbound SMS are kept,
                           e.g. 90d (default off: for ever; at least 1d)
 

@@ -50,6 +50,7 @@ describe("loadConfig defaults", () => {
       inboundReassemblyTimeoutMs: 86_400_000,
       inboundRepeatWindowMs: 3_600_000,
       unmatchedReceiptRetentionMs: 604_800_000,
+      receiptMatchHorizonMs: 864_000_000,
       // Unset keeps history for ever: an upgrade deletes nothing.
       messageRetentionMs: null,
     });
@@ -77,6 +78,7 @@ describe("loadConfig defaults", () => {
       INBOUND_REPEAT_WINDOW: "2m",
       // The least it takes.
       UNMATCHED_RECEIPT_RETENTION: "1h",
+      RECEIPT_MATCH_HORIZON: "8d",
       MESSAGE_RETENTION: "90d",
     });
     expect(config).toMatchObject({
@@ -94,6 +96,7 @@ describe("loadConfig defaults", () => {
       inboundReassemblyTimeoutMs: 3_600_000,
       inboundRepeatWindowMs: 120_000,
       unmatchedReceiptRetentionMs: 3_600_000,
+      receiptMatchHorizonMs: 8 * 86_400_000,
       messageRetentionMs: 90 * 86_400_000,
     });
     expect(config.secretKey.equals(Buffer.from(KEY, "base64"))).toBe(true);
@@ -134,6 +137,8 @@ describe("loadConfig failures name the variable", () => {
     [{ INBOUND_REPEAT_WINDOW: "500ms" }, "INBOUND_REPEAT_WINDOW"],
     [{ UNMATCHED_RECEIPT_RETENTION: "59m" }, "UNMATCHED_RECEIPT_RETENTION"],
     [{ UNMATCHED_RECEIPT_RETENTION: "a week" }, "UNMATCHED_RECEIPT_RETENTION"],
+    [{ RECEIPT_MATCH_HORIZON: "7d" }, "RECEIPT_MATCH_HORIZON"],
+    [{ RECEIPT_MATCH_HORIZON: "191h" }, "RECEIPT_MATCH_HORIZON"],
     [{ MESSAGE_RETENTION: "23h" }, "MESSAGE_RETENTION"],
     [{ MESSAGE_RETENTION: "90" }, "MESSAGE_RETENTION"],
     [{ MESSAGE_RETENTION: "never" }, "MESSAGE_RETENTION"],

@@ -21,9 +21,14 @@ export interface ReceiptProcessorOptions {
   /** Upstream settings (message_id_format, dcs0_charset) and names; the PoolRuntime of this process. */
   upstreams: UpstreamDirectory;
   /** Batching of the writer (most receipts per transaction, transactions at once). */
-  writer?: Omit<ReceiptWriterOptions, "logger">;
+  writer?: Omit<ReceiptWriterOptions, "logger" | "matchHorizonMs">;
   /** How often, and how far back, receipts still unmatched are tried again. */
-  sweeper?: Omit<UnmatchedSweeperOptions, "logger">;
+  sweeper?: Omit<UnmatchedSweeperOptions, "logger" | "matchHorizonMs">;
+  /**
+   * Only a part sent this long before its receipt came is matched, on arrival and by the sweeper alike
+   * (config `RECEIPT_MATCH_HORIZON`, horizon.ts); ms. Default 10 d.
+   */
+  matchHorizonMs?: number;
   logger?: Logger | undefined;
 }
 
@@ -35,10 +40,12 @@ export class ReceiptProcessor implements InboundPduHandler {
     const names = (id: string) => options.upstreams.get(id)?.config.name ?? null;
     this.writer = new ReceiptWriter(options.db, options.upstreams, names, {
       ...options.writer,
+      matchHorizonMs: options.matchHorizonMs,
       logger: options.logger,
     });
     this.sweeper = new UnmatchedSweeper(options.db, options.upstreams, names, {
       ...options.sweeper,
+      matchHorizonMs: options.matchHorizonMs,
       logger: options.logger,
     });
   }

@@ -6,7 +6,8 @@
  * - a sweeper ({@link UnmatchedSweeper}) retries recent unmatched receipts now and then, for the race in
  *   which both transactions ran at once and neither saw the other's row.
  * Both match a receipt only to a part whose submit could have caused it ({@link RECEIPT_CLOCK_SLACK_MS}),
- * and the sweeper deletes the ones that waited past their retention.
+ * the sweeper only to one sent within the match horizon before the receipt came (horizon.ts), and the
+ * sweeper deletes the ones that waited past their retention.
  */
 
 import { type SQL, sql } from "drizzle-orm";
@@ -16,6 +17,7 @@ import { withConflictRetry } from "../dispatch/conflict-retry.js";
 import type { MessageRow } from "../messages/sink.js";
 import type { UpstreamNames } from "../results/message-events.js";
 import { applyPartReceipts, isFinalStat, type PartReceipt } from "./apply.js";
+import { DEFAULT_RECEIPT_MATCH_HORIZON_MS, sentWithinHorizon } from "./horizon.js";
 import { matchKeys } from "./match-keys.js";
 import { deleteExpiredUnmatched } from "./retention.js";
 import type { UpstreamDirectory } from "./writer.js";
@@ -75,7 +77,10 @@ export interface PlacedReceipt {
 /**
  * Finds (and locks) the receipts waiting for these new part ids. It needs no other statement's result,
  * so the result writer sends it beside its part and message updates, and applies what it found with
- * {@link applyWaitingReceipts} after its own events.
+ * {@link applyWaitingReceipts} after its own events. The match horizon (how long before a receipt
+ * its part may have been sent) needs no check here: these parts were sent moments ago, their results
+ * held in memory for seconds or an outage's length, never for days, so every receipt that came until
+ * now is within it.
  */
 export async function findWaitingReceipts(
   tx: Executor,
@@ -132,6 +137,11 @@ export interface UnmatchedSweeperOptions {
    * ms. Default 604800000 (7 d).
    */
   retentionMs?: number;
+  /**
+   * Only a part sent this long before the receipt came is matched (config `RECEIPT_MATCH_HORIZON`,
+   * horizon.ts); ms. Default {@link DEFAULT_RECEIPT_MATCH_HORIZON_MS} (10 d).
+   */
+  matchHorizonMs?: number;
   /** Told after each COMMIT of the waiting receipts it matched, by upstream id (the metrics count them). */
   onMatched?: LateMatches | undefined;
   logger?: Logger | undefined;
@@ -147,6 +157,7 @@ export class UnmatchedSweeper {
   private readonly windowMs: number;
   private readonly batch: number;
   private readonly retentionMs: number;
+  private readonly matchHorizonMs: number;
 
   constructor(
     private readonly db: Database,
@@ -158,6 +169,7 @@ export class UnmatchedSweeper {
     this.windowMs = options.windowMs ?? 600_000;
     this.batch = Math.max(1, options.batch ?? 1000);
     this.retentionMs = options.retentionMs ?? 604_800_000;
+    this.matchHorizonMs = options.matchHorizonMs ?? DEFAULT_RECEIPT_MATCH_HORIZON_MS;
   }
 
   start(): void {
@@ -237,6 +249,7 @@ export class UnmatchedSweeper {
     const found = await findPartsFor(
       tx,
       waiting.flatMap((r, i) => (keysOf[i] ?? []).map((key) => ({ receiptId: r.id, key }))),
+      this.matchHorizonMs,
     );
     const placed = waiting.flatMap((r, i) => {
       for (const key of keysOf[i] ?? []) {
@@ -251,13 +264,14 @@ export class UnmatchedSweeper {
 }
 
 /**
- * For each (receipt, key), the newest part with that key the receipt can be for ({@link couldBeFor}).
- * Keyed by receipt, not by id alone: two receipts naming one id may differ in age, and only the young
+ * For each (receipt, key), the newest part with that key the receipt can be for: sent before it came
+ * ({@link couldBeFor}) and not longer before than `horizonMs` (horizon.ts). Keyed by receipt, not by id alone: two receipts naming one id may differ in age, and only the young
  * one may match. The map key is `receiptId \0 key`.
  */
 async function findPartsFor(
   tx: Executor,
   lookups: ReadonlyArray<{ receiptId: string; key: string }>,
+  horizonMs: number,
 ): Promise<Map<string, { messageId: string; index: number }>> {
   const out = new Map<string, { messageId: string; index: number }>();
   if (lookups.length === 0) return out;
@@ -270,6 +284,7 @@ async function findPartsFor(
         JOIN message_parts p ON p.upstream_id = r.upstream_id AND p.smsc_id_key = c.key
         WHERE p.smsc_id_key IS NOT NULL
           AND ${couldBeFor(sql`r.received_at`, sql`COALESCE(p.sent_at, p.submitted_at)`)}
+          AND ${sentWithinHorizon(sql`p.sent_at`, sql`p.submitted_at`, sql`r.received_at`, horizonMs)}
         ORDER BY p.submitted_at NULLS FIRST, p.message_id, p."index"`,
   );
   // In submit order, so the map keeps the newest part (see findParts in writer.ts). Parts stored before

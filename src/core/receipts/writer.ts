@@ -9,7 +9,9 @@
  * whichever session or instance it arrives on. A receipt whose part is not known yet (it came before the
  * submit_sm_resp was stored) is stored unmatched; the result writer and the sweeper match it later.
  * One whose submit this process sent and has not committed the result of yet waits for that commit
- * first, in memory and bounded (results/pending-ids.ts), so it matches on arrival instead.
+ * first, in memory and bounded (results/pending-ids.ts), so it matches on arrival instead. Only a part
+ * sent within the match horizon is a candidate (horizon.ts): a receipt naming only older ones is not
+ * theirs (the id was handed out again, or the receipt is another ESME's) and waits unmatched.
  */
 
 import { sql } from "drizzle-orm";
@@ -30,6 +32,7 @@ import type { PendingIds } from "../results/pending-ids.js";
 import { refusesItsData, writeInHalves } from "../service-errors.js";
 import type { UpstreamConfig } from "../upstream-runtime.js";
 import { applyPartReceipts, type PartReceipt } from "./apply.js";
+import { DEFAULT_RECEIPT_MATCH_HORIZON_MS, sentWithinHorizon } from "./horizon.js";
 import { matchKeys } from "./match-keys.js";
 
 /** Where the writer reads an upstream's receipt settings (the runtime satisfies it). */
@@ -49,6 +52,11 @@ export interface ReceiptWriterOptions {
    * before joining a batch) until it is committed. Absent: receipts are stored as they come.
    */
   pendingIds?: Pick<PendingIds, "whenSettled">;
+  /**
+   * Only a part sent this long before the receipt came is matched (config `RECEIPT_MATCH_HORIZON`,
+   * horizon.ts); ms. Default {@link DEFAULT_RECEIPT_MATCH_HORIZON_MS} (10 d).
+   */
+  matchHorizonMs?: number;
   /** Told after each COMMIT of the receipts stored, each matched on arrival or held (the metrics count them). */
   onStored?: ((stored: ReadonlyArray<{ upstreamId: string; matched: boolean }>) => void) | undefined;
   logger?: Logger | undefined;
@@ -176,6 +184,7 @@ export class ReceiptWriter {
     const found = await findParts(
       tx,
       items.flatMap((item) => item.keys.map((key) => ({ upstreamId: item.upstreamId, key }))),
+      this.options.matchHorizonMs ?? DEFAULT_RECEIPT_MATCH_HORIZON_MS,
     );
     const rows = items.map((item) => {
       const key = item.keys.find((k) => found.has(`${item.upstreamId}\u0000${k}`));
@@ -239,12 +248,13 @@ export class ReceiptWriter {
 }
 
 /**
- * Parts by (upstream, smsc_id_key), for many keys in one indexed lookup. The map key is
- * `upstreamId \0 key`.
+ * Parts by (upstream, smsc_id_key) sent within `horizonMs` of now (the receipts' arrival), for many keys
+ * in one indexed lookup. The map key is `upstreamId \0 key`.
  */
 export async function findParts(
   tx: Executor,
   lookups: ReadonlyArray<{ upstreamId: string; key: string }>,
+  horizonMs: number,
 ): Promise<Map<string, PartRef>> {
   const out = new Map<string, PartRef>();
   if (lookups.length === 0) return out;
@@ -260,6 +270,7 @@ export async function findParts(
                     ${sql.param(lookups.map((l) => l.key))}::text[]) AS c(upstream_id, key)
         JOIN message_parts p ON p.upstream_id = c.upstream_id AND p.smsc_id_key = c.key
         WHERE p.smsc_id_key IS NOT NULL
+          AND ${sentWithinHorizon(sql`p.sent_at`, sql`p.submitted_at`, sql`now()`, horizonMs)}
         ORDER BY p.submitted_at NULLS FIRST, p.message_id, p."index"`,
   );
   // In submit order, so the map keeps the newest part of a key: SMSCs hand ids out again (counters

@@ -44,6 +44,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
     inboundReassemblyTimeoutMs: 60_000,
     inboundRepeatWindowMs: 3_600_000,
     unmatchedReceiptRetentionMs: 604_800_000,
+    receiptMatchHorizonMs: 864_000_000,
     messageRetentionMs: null,
     ...overrides,
   };
