@@ -87,7 +87,8 @@ export async function deleteSettledMessages(
   const doomed = ids.filter((id) => !busy.has(id));
   if (doomed.length === 0) return batch;
 
-  // Receipts carry the message id as plain text (no foreign key): deleted here, by their index.
+  // Receipts carry the message id as plain text (no foreign key): deleted here, by their index. One
+  // being matched to these messages in another transaction right now is not seen: dangling-receipts.ts.
   batch.receipts = await countDeleted(
     tx,
     sql`DELETE FROM receipts WHERE message_id = ANY(${sql.param(doomed)}::text[]) RETURNING 1`,

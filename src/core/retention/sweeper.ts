@@ -12,6 +12,7 @@ import { sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import { type Database, type Executor, queryRows } from "../../db/client.js";
 import { withConflictRetry } from "../dispatch/conflict-retry.js";
+import { deleteDanglingReceipts } from "./dangling-receipts.js";
 import { deleteOldEvents } from "./events.js";
 import { deleteOldInbound, deleteOldJoinedParts, deleteOldRepeatKeys } from "./inbound.js";
 import { deleteSettledMessages } from "./messages.js";
@@ -113,6 +114,11 @@ export class RetentionSweeper {
       await this.walk(counts, async (tx, after) => {
         const b = await deleteSettledMessages(tx, cutoff, limit, after);
         return { scanned: b.scanned, last: b.last, deleted: b };
+      });
+      // After the messages: receipts matched to one of them while it was being deleted.
+      await this.walk(counts, async (tx, after) => {
+        const b = await deleteDanglingReceipts(tx, cutoff, limit, after);
+        return { scanned: b.scanned, last: b.last, deleted: { receipts: b.receipts } };
       });
       await this.walk(counts, async (tx, after) => {
         const b = await deleteOldEvents(tx, cutoff, limit, after);
