@@ -9,6 +9,8 @@ export type DeliveryKind = "receipt" | "mo";
 
 /** A bound session that can take deliver_sm (receiver or transceiver). */
 export interface DeliveryTarget {
+  /** The simulator's id of the connection (what `SubmitRecord.sessionId` names). */
+  readonly sessionId?: number;
   /** deliver_sm it can take right now without queueing. */
   readonly freeSlots: number;
   /**
@@ -44,6 +46,7 @@ interface Item {
   kind: DeliveryKind;
   body: DeliverSmBody;
   attempts: number;
+  onAcked: ((target: DeliveryTarget) => void) | undefined;
 }
 
 class Fifo {
@@ -130,14 +133,20 @@ export class DeliveryQueue {
     if (list.length === 0) this.targets.delete(systemId);
   }
 
-  enqueue(systemId: string, kind: DeliveryKind, body: DeliverSmBody): void {
+  /** Queues `body`; `onAcked` is told which target answered it ESME_ROK. */
+  enqueue(
+    systemId: string,
+    kind: DeliveryKind,
+    body: DeliverSmBody,
+    onAcked?: (target: DeliveryTarget) => void,
+  ): void {
     if (this.closed) return;
     let q = this.queues.get(systemId);
     if (!q) {
       q = new Fifo();
       this.queues.set(systemId, q);
     }
-    q.push({ kind, body, attempts: 0 });
+    q.push({ kind, body, attempts: 0, onAcked });
     while (q.size > this.options.limit) {
       const dropped = q.shift();
       if (dropped) this.options.onEvent?.(dropped.kind, "dropped");
@@ -197,8 +206,10 @@ export class DeliveryQueue {
     onEvent?.(item.kind, "sent");
     target.deliver(item.body).then(
       ({ command_status: status }) => {
-        if (status === 0) onEvent?.(item.kind, "acked");
-        else if (isTransient(status)) this.retry(systemId, item);
+        if (status === 0) {
+          onEvent?.(item.kind, "acked");
+          item.onAcked?.(target);
+        } else if (isTransient(status)) this.retry(systemId, item);
         else onEvent?.(item.kind, "rejected");
         this.pumpAfterSettle(target);
       },

@@ -52,6 +52,8 @@ export interface MoResult {
 
 interface PendingReceipt extends ReceiptInput {
   systemId: string;
+  /** The submit's record (when recording), told where its receipt was taken. */
+  record: SubmitRecord | undefined;
 }
 
 type SubmitLike = SubmitAddresses & {
@@ -352,6 +354,7 @@ export class Simulator {
     if (!session.canReceive) return;
     const timeoutMs = this.options.deliveryTimeoutMs;
     const target = {
+      sessionId: session.id,
       get freeSlots(): number {
         return session.freeSlots;
       },
@@ -498,7 +501,7 @@ export class Simulator {
     id: number,
     messageId: string,
   ): void {
-    if (this.submits.enabled) this.record(session, command, message, messageId, 0);
+    const record = this.submits.enabled ? this.record(session, command, message, messageId, 0) : undefined;
     const wantsReceipt = (message.registered_delivery & 0x03) !== 0;
     if (!wantsReceipt && !this.states.enabled) return;
     const outcome: ReceiptOutcome = this.picker.pick();
@@ -516,6 +519,7 @@ export class Simulator {
     this.receipts.add(
       {
         systemId: session.systemId,
+        record,
         messageId: formatMessageId(id, this.receiptIdFormat),
         outcome,
         submittedAt: now,
@@ -532,7 +536,16 @@ export class Simulator {
   }
 
   private sendReceipt(pending: PendingReceipt): void {
-    this.queue.enqueue(pending.systemId, "receipt", buildReceipt(pending, Date.now()));
+    const record = pending.record;
+    this.queue.enqueue(
+      pending.systemId,
+      "receipt",
+      buildReceipt(pending, Date.now()),
+      record &&
+        ((target) => {
+          record.receiptSessionId = target.sessionId;
+        }),
+    );
   }
 
   private onQuery(session: ServerSession, pdu: PduOf<"query_sm">): void {
@@ -562,7 +575,7 @@ export class Simulator {
     message: SubmitLike,
     messageId: string,
     status: number,
-  ): void {
+  ): SubmitRecord {
     let text = "";
     let udh: Buffer | undefined;
     let concat: SubmitConcat | undefined;
@@ -598,6 +611,7 @@ export class Simulator {
       ...(concat ? { concat } : {}),
     };
     this.submits.add(record);
+    return record;
   }
 
   private countDelivery(kind: DeliveryKind, event: DeliveryEvent): void {

@@ -30,6 +30,12 @@ export interface SubmitRecord {
   /** The text decoded from the payload without its UDH (GSM 03.38, Latin-1, UCS-2 or ASCII by data_coding). */
   text: string;
   receivedAt: number;
+  /**
+   * The connection whose ESME answered this submit's receipt ESME_ROK (the latest, should the SMSC
+   * deliver it again); undefined while none has. Receipts go to any receiver bind of the system_id, so
+   * it often differs from `sessionId`.
+   */
+  receiptSessionId?: number;
 }
 
 /** A bounded list of the latest records: once full, the oldest is dropped. */

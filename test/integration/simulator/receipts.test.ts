@@ -124,6 +124,32 @@ describe("submit_sm_resp and receipts", () => {
     expect(other.delivered).toEqual([]);
   });
 
+  test("the submit's record names the connection that took its receipt", async () => {
+    sim = await Simulator.start({ dlrDelayMs: 0 });
+    const tx = (await TestEsme.bound(sim.port, "bind_transmitter", "acme", "pw")).esme;
+    const rx = (await TestEsme.bound(sim.port, "bind_receiver", "acme", "pw")).esme;
+    clients.push(tx, rx);
+    const idOf = (esme: TestEsme) =>
+      sim.sessions().find((s) => s.remoteAddress.endsWith(`:${esme.socket.localPort}`))?.id;
+    rx.deliverStatus = null;
+    await tx.submit({ registered_delivery: 1, short_message: Buffer.from("where did it go") });
+    await rx.until(() => rx.delivered.length === 1);
+    const record = () => sim.submits.list().find((r) => r.text === "where did it go");
+    // Not answered yet: not taken.
+    expect(record()?.receiptSessionId).toBeUndefined();
+    const [deliver] = rx.delivered;
+    if (deliver === undefined) throw new Error("no deliver_sm");
+    rx.connection.send({
+      command: "deliver_sm_resp",
+      command_status: 0,
+      sequence_number: deliver.sequence_number,
+      message_id: "",
+    });
+    await eventually(() => record()?.receiptSessionId !== undefined);
+    expect(record()?.sessionId).toBe(idOf(tx));
+    expect(record()?.receiptSessionId).toBe(idOf(rx));
+  });
+
   test("a receipt waits in the inbox when no receiver is bound", async () => {
     sim = await Simulator.start({ dlrDelayMs: 0 });
     const tx = (await TestEsme.bound(sim.port, "bind_transmitter", "acme", "pw")).esme;
