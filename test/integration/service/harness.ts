@@ -218,22 +218,53 @@ export async function waitFor(
   }
 }
 
-/** A webhook receiver on 127.0.0.1 port 0 that answers 204 and keeps each request. */
-export async function startReceiver(): Promise<{
+/** A request a {@link startReceiver} receiver got. */
+export interface ReceivedRequest {
+  headers: IncomingMessage["headers"];
+  body: string;
+  /** The sender went away (its connection closed) before the answer was written. */
+  aborted: boolean;
+}
+
+/**
+ * A webhook receiver on 127.0.0.1 port 0 that answers 204 and keeps each request; with `delayMs`, it
+ * answers that much later (a slow receiver). Between `hold()` and `release()` it answers nothing, so a
+ * test can see who had requests in flight; `inFlight()` counts the requests not answered yet.
+ */
+export async function startReceiver(options: { delayMs?: number } = {}): Promise<{
   url: string;
-  received: { headers: IncomingMessage["headers"]; body: string }[];
+  received: ReceivedRequest[];
+  inFlight(): number;
+  hold(): void;
+  release(): void;
   close(): Promise<void>;
 }> {
-  const received: { headers: IncomingMessage["headers"]; body: string }[] = [];
+  const received: ReceivedRequest[] = [];
+  let inFlight = 0;
+  let held: (() => void)[] | undefined;
   const server: Server = createServer((req, res) => {
     let body = "";
     req.on("data", (chunk: Buffer) => {
       body += chunk.toString("utf8");
     });
     req.on("end", () => {
-      received.push({ headers: req.headers, body });
-      res.statusCode = 204;
-      res.end();
+      const request: ReceivedRequest = { headers: req.headers, body, aborted: false };
+      received.push(request);
+      inFlight += 1;
+      let answered = false;
+      res.on("close", () => {
+        if (!answered) request.aborted = true;
+        inFlight -= 1;
+      });
+      const answer = () => {
+        if (res.destroyed) return;
+        answered = true;
+        res.statusCode = 204;
+        res.end();
+      };
+      if (held) held.push(answer);
+      else if (options.delayMs) setTimeout(answer, options.delayMs);
+      else answer();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -241,6 +272,15 @@ export async function startReceiver(): Promise<{
   return {
     url: `http://127.0.0.1:${port}/hook`,
     received,
+    inFlight: () => inFlight,
+    hold: () => {
+      held ??= [];
+    },
+    release: () => {
+      const answers = held ?? [];
+      held = undefined;
+      for (const answer of answers) answer();
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
