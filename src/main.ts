@@ -77,6 +77,14 @@ export interface StartServiceOptions {
   metricsCacheMs?: number | undefined;
   /** Webhook worker poll interval (ms); default 1000. */
   webhookPollIntervalMs?: number | undefined;
+  /**
+   * How long a webhook delivery taken by this instance is kept from the others (ms); default 300000.
+   * A dead instance's deliveries are sent by another once it runs out. Must exceed
+   * `webhookTimeoutMs` by a second.
+   */
+  webhookLeaseMs?: number | undefined;
+  /** Whole-attempt timeout of a webhook request (ms); default 15000. */
+  webhookTimeoutMs?: number | undefined;
   /** How often upstreams changed by other instances are re-read (ms); default 10000. */
   upstreamSyncIntervalMs?: number | undefined;
   /** How often the retention sweep runs when `config.messageRetentionMs` is set (ms); default 300000. */
@@ -208,6 +216,8 @@ export async function startService(
       logger,
       instanceId,
       pollIntervalMs: options.webhookPollIntervalMs,
+      leaseMs: options.webhookLeaseMs,
+      timeoutMs: options.webhookTimeoutMs,
     });
     webhooks.start();
     stack.push({ name: "webhook worker", stop: () => webhooks.stop() });
