@@ -219,6 +219,9 @@ export async function startService(
       leaseMs: options.webhookLeaseMs,
       timeoutMs: options.webhookTimeoutMs,
     });
+    const recovered = await webhooks.recoverOwnLeases();
+    if (recovered > 0)
+      logger.info({ deliveries: recovered }, "taking back webhook deliveries of a previous run");
     webhooks.start();
     stack.push({ name: "webhook worker", stop: () => webhooks.stop() });
 

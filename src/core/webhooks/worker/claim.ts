@@ -158,3 +158,23 @@ export async function releaseDeliveries(db: Executor, owner: string, ids: readon
           AND status IN ('pending', 'failed')`,
   );
 }
+
+/**
+ * At start: deliveries still leased to `owner` were taken by a previous run of this instance (a restart
+ * with a stable instance id, as the dispatcher's messages are) and died with it; they are made due now
+ * instead of after the lease. Run it before the worker takes any hand-off, which leases new rows to the
+ * same owner. Returns how many it released.
+ */
+export async function releaseOwnDeliveries(db: Executor, owner: string): Promise<number> {
+  const rows = await queryRows<{ n: number }>(
+    db,
+    sql`WITH released AS (
+          UPDATE webhook_deliveries
+          SET next_attempt_at = now(), lease_owner = NULL, lease_expires_at = NULL
+          WHERE lease_owner = ${owner} AND status IN ('pending', 'failed')
+          RETURNING 1
+        )
+        SELECT count(*)::int AS n FROM released`,
+  );
+  return rows[0]?.n ?? 0;
+}

@@ -24,7 +24,13 @@ import { forbiddenAddressReason } from "../address-policy.js";
 import { signatureHeader } from "../signing.js";
 import { guardedLookup, parseWebhookUrl, UnsafeWebhookUrlError, urlHost } from "../url-policy.js";
 import { BacklogPolicy } from "./backlog.js";
-import { type ClaimedDelivery, claimDeliveries, gateOf, releaseDeliveries } from "./claim.js";
+import {
+  type ClaimedDelivery,
+  claimDeliveries,
+  gateOf,
+  releaseDeliveries,
+  releaseOwnDeliveries,
+} from "./claim.js";
 import { type Gate, GateScheduler, held } from "./gates.js";
 import { HandOffInbox } from "./handoff.js";
 import {
@@ -152,6 +158,15 @@ export class WebhookWorker {
         }),
       },
     });
+  }
+
+  /**
+   * Makes due at once the deliveries a previous run under this instance id left leased (they would
+   * otherwise wait for their lease, 5 min); returns how many. Call before {@link start}.
+   */
+  async recoverOwnLeases(): Promise<number> {
+    if (this.running) throw new Error("recoverOwnLeases() must run before start()");
+    return releaseOwnDeliveries(this.db, this.owner);
   }
 
   /** Starts polling, takes hand-offs from the outbox, and claims at once. Idempotent. */
