@@ -7,6 +7,7 @@ import { InboundProcessor } from "../../../src/core/inbound/processor.js";
 import type { InboundMessage } from "../../../src/core/inbound/serialize.js";
 import type { InboundPdu } from "../../../src/smpp/net/types.js";
 import { CommandStatus } from "../../../src/smpp/status.js";
+import { deliverSm } from "../../helpers/deliver-sm.js";
 import type { PageJson } from "../api/harness.js";
 import { errorPaths } from "../api/harness.js";
 import { type Customer, type MessagesHarness, startMessagesApi } from "../api/v1/messages-harness.js";
@@ -25,29 +26,12 @@ const BOB = "+447700900333";
 const NOBODY = "+447700900999";
 
 function pdu(to: string, text: string, extra: Partial<InboundPdu> = {}): InboundPdu {
-  return {
-    command: "deliver_sm",
-    command_status: 0,
-    sequence_number: 1,
-    service_type: "",
-    source_addr_ton: 1,
-    source_addr_npi: 1,
+  const base = deliverSm({
     source_addr: "447700900456",
-    dest_addr_ton: 1,
-    dest_addr_npi: 1,
     destination_addr: to.replace("+", ""),
-    esm_class: 0,
-    protocol_id: 0,
-    priority_flag: 0,
-    schedule_delivery_time: "",
-    validity_period: "",
-    registered_delivery: 0,
-    replace_if_present_flag: 0,
-    data_coding: 0,
-    sm_default_msg_id: 0,
     short_message: Buffer.from(text, "latin1"),
-    ...extra,
-  } as InboundPdu;
+  });
+  return { ...base, ...extra } as InboundPdu;
 }
 
 async function receive(to: string, text: string, extra: Partial<InboundPdu> = {}): Promise<void> {

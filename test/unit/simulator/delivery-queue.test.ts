@@ -6,30 +6,17 @@ import {
   DeliveryQueue,
   type DeliveryTarget,
 } from "../../../src/simulator/delivery-queue.js";
+import { deliverSm } from "../../helpers/deliver-sm.js";
 
 function body(text: string): DeliverSmBody {
-  return {
-    command: "deliver_sm",
-    command_status: 0,
+  return deliverSm({
     sequence_number: 0,
-    service_type: "",
-    source_addr_ton: 1,
-    source_addr_npi: 1,
     source_addr: "447700900001",
     dest_addr_ton: 0,
     dest_addr_npi: 0,
     destination_addr: "1234",
-    esm_class: 0,
-    protocol_id: 0,
-    priority_flag: 0,
-    schedule_delivery_time: "",
-    validity_period: "",
-    registered_delivery: 0,
-    replace_if_present_flag: 0,
-    data_coding: 0,
-    sm_default_msg_id: 0,
     short_message: Buffer.from(text),
-  };
+  });
 }
 
 /** A target whose responses the test decides, one by one. */

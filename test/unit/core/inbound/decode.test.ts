@@ -6,35 +6,21 @@ import { storableText } from "../../../../src/db/storable-text.js";
 import { decodePdu } from "../../../../src/smpp/codec.js";
 import { CommandId } from "../../../../src/smpp/commands.js";
 import type { InboundPdu } from "../../../../src/smpp/net/types.js";
+import { deliverSm } from "../../../helpers/deliver-sm.js";
 import { frame, shortMessageBody, tlv, u8 } from "../../smpp/pdu-builder.js";
 
 function deliver(
   shortMessage: number[] | Buffer,
   fields: { dataCoding?: number; esmClass?: number; tlvs?: Record<string, unknown> } = {},
 ): InboundPdu {
-  return {
-    command: "deliver_sm",
-    command_status: 0,
-    sequence_number: 1,
-    service_type: "",
-    source_addr_ton: 1,
-    source_addr_npi: 1,
+  const base = deliverSm({
     source_addr: "447700900456",
-    dest_addr_ton: 1,
-    dest_addr_npi: 1,
     destination_addr: "447700900123",
     esm_class: fields.esmClass ?? 0,
-    protocol_id: 0,
-    priority_flag: 0,
-    schedule_delivery_time: "",
-    validity_period: "",
-    registered_delivery: 0,
-    replace_if_present_flag: 0,
     data_coding: fields.dataCoding ?? 0,
-    sm_default_msg_id: 0,
     short_message: Buffer.from(shortMessage),
-    ...(fields.tlvs ? { tlvs: fields.tlvs } : {}),
-  } as InboundPdu;
+  });
+  return (fields.tlvs ? { ...base, tlvs: fields.tlvs } : base) as InboundPdu;
 }
 
 describe("decodeInbound: single SMS", () => {

@@ -3,6 +3,7 @@ import { describe, expect, test } from "vitest";
 import { decodeInbound } from "../../../../src/core/inbound/decode.js";
 import { repeatKey } from "../../../../src/core/inbound/repeat-key.js";
 import type { InboundPdu } from "../../../../src/smpp/net/types.js";
+import { deliverSm } from "../../../helpers/deliver-sm.js";
 
 const sms = {
   from: "+447700900456",
@@ -12,29 +13,12 @@ const sms = {
 };
 
 function deliver(fields: Partial<InboundPdu>): InboundPdu {
-  return {
-    command: "deliver_sm",
-    command_status: 0,
-    sequence_number: 1,
-    service_type: "",
-    source_addr_ton: 1,
-    source_addr_npi: 1,
+  const base = deliverSm({
     source_addr: "447700900456",
-    dest_addr_ton: 1,
-    dest_addr_npi: 1,
     destination_addr: "447700900123",
-    esm_class: 0,
-    protocol_id: 0,
-    priority_flag: 0,
-    schedule_delivery_time: "",
-    validity_period: "",
-    registered_delivery: 0,
-    replace_if_present_flag: 0,
-    data_coding: 0,
-    sm_default_msg_id: 0,
     short_message: Buffer.from("see you at 6", "latin1"),
-    ...fields,
-  } as InboundPdu;
+  });
+  return { ...base, ...fields } as InboundPdu;
 }
 
 describe("repeatKey", () => {
