@@ -9,7 +9,6 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
 import { createAdaptorServer } from "@hono/node-server";
-import { sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import { createApp } from "./api/app.js";
 import type { App } from "./api/app-env.js";
@@ -27,15 +26,16 @@ import { RetentionSweeper } from "./core/retention/sweeper.js";
 import type { InboundPduHandler, PoolRuntime, PoolRuntimeOptions } from "./core/upstream-runtime-pools.js";
 import { UpstreamSync } from "./core/upstream-sync.js";
 import { WebhookWorker } from "./core/webhooks/index.js";
-import { type OpenDatabase, openDatabase, queryRows } from "./db/client.js";
+import { type OpenDatabase, openDatabase } from "./db/client.js";
 import { GrowthAnalyzer } from "./db/growth-analyzer.js";
 import { runMigrations } from "./db/migrations.js";
 import { createLogger, flushLogger } from "./log.js";
 import { EventLogCounters, SETTLE_MS } from "./ops/event-log-counters.js";
 import { HttpFront } from "./ops/http-front.js";
-import { cachedFor, ServiceMetrics } from "./ops/metrics.js";
+import { ServiceMetrics } from "./ops/metrics.js";
 import { ObservedPoolRuntime } from "./ops/observed-runtime.js";
 import { backlogSources, pipelineCounters } from "./ops/pipeline-metrics.js";
+import { scrapeRead } from "./ops/scrape-read.js";
 
 /** Options of {@link startService}. Everything has a production default. */
 export interface StartServiceOptions {
@@ -300,22 +300,19 @@ export async function startService(
     const eventCounters = new EventLogCounters(db, metrics, { settleMs: options.metricsSettleMs });
     await eventCounters.start();
     const cacheMs = options.metricsCacheMs ?? 5_000;
-    const queueDepth = cachedFor(cacheMs, async () => {
-      const rows = await queryRows<{ n: number }>(
-        db,
-        sql`SELECT count(*)::int AS n FROM webhook_deliveries WHERE status IN ('pending', 'failed')`,
-      );
-      return rows[0]?.n ?? 0;
+    // The event log is read like the gauges (scrape-read.ts): one read at a time, shared for cacheMs,
+    // and a scrape does not wait on a hung database beyond a Prometheus scrape timeout.
+    const refreshCounters = scrapeRead(() => eventCounters.refresh(), {
+      ttlMs: cacheMs,
+      waitMs: 10_000,
+      onError: (error) => logger.warn({ err: error }, "metrics: reading the event log failed"),
     });
-    const refreshCounters = cachedFor(cacheMs, () => eventCounters.refresh());
     metrics.setSources({
       upstreams: () => runtime.snapshots(),
-      webhookQueueDepth: queueDepth,
       ...backlogSources(db, () => runtime.snapshots(), { ttlMs: cacheMs, logger }),
-      refresh: () =>
-        refreshCounters().catch((error: unknown) => {
-          logger.warn({ err: error }, "metrics: reading the event log failed");
-        }),
+      refresh: async () => {
+        await refreshCounters();
+      },
     });
 
     const app = createApp({

@@ -71,3 +71,15 @@ export async function readMessageBacklog(
   }
   return out;
 }
+
+/**
+ * Webhook deliveries waiting for an attempt (pending, or failed and rescheduled): the whole count, read
+ * on the partial `webhook_deliveries_due_idx`, which holds only those.
+ */
+export async function readWebhookQueueDepth(db: Database): Promise<number> {
+  const rows = await queryRows<{ n: number }>(
+    db,
+    sql`SELECT count(*)::int AS n FROM webhook_deliveries WHERE status IN ('pending', 'failed')`,
+  );
+  return rows[0]?.n ?? 0;
+}

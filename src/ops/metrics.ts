@@ -32,8 +32,8 @@ export interface UpstreamSnapshot {
 export interface MetricsSources {
   /** The upstreams running in this process. */
   upstreams(): Iterable<UpstreamSnapshot>;
-  /** Webhook deliveries waiting for an attempt (pending or failed-and-rescheduled); may be cached. */
-  webhookQueueDepth?(): Promise<number>;
+  /** Webhook deliveries waiting for an attempt (pending or failed-and-rescheduled); undefined: not known. */
+  webhookQueueDepth?(): Promise<number | undefined>;
   /** Unmatched receipts by upstream name (capped); undefined: not known (the gauge is left out). */
   unmatchedReceipts?(): Promise<ReadonlyMap<string, number> | undefined>;
   /** Messages still to be sent by status (capped); undefined: not known (the gauge is left out). */
@@ -201,13 +201,9 @@ export class ServiceMetrics {
       help: "Webhook deliveries waiting for an attempt (pending, or failed and rescheduled).",
       registers: [this.registry],
       async collect() {
-        const depth = metrics.sources.webhookQueueDepth;
-        if (depth === undefined) return;
-        try {
-          this.set(await depth());
-        } catch {
-          // The database is down: keep the last value rather than fail the whole scrape.
-        }
+        // Not known yet (the database never answered): left out. After that, the last value read.
+        const depth = await metrics.sources.webhookQueueDepth?.();
+        if (depth !== undefined) this.set(depth);
       },
     });
     new Gauge({
@@ -297,24 +293,4 @@ export class ServiceMetrics {
   malformedTlv(upstream: string): void {
     this.malformedTlvsTotal.inc({ upstream });
   }
-}
-
-/**
- * Wraps an async read so that scrapes within `ttlMs` share one result (a COUNT per scrape is cheap;
- * a COUNT per scrape from ten Prometheus servers at once need not be).
- */
-export function cachedFor<T>(ttlMs: number, read: () => Promise<T>, now = () => performance.now()) {
-  let cached: { at: number; value: Promise<T> } | undefined;
-  return (): Promise<T> => {
-    const t = now();
-    if (cached === undefined || t - cached.at >= ttlMs) {
-      const value = read();
-      cached = { at: t, value };
-      // A failed read is not kept: the next scrape tries again.
-      value.catch(() => {
-        if (cached?.value === value) cached = undefined;
-      });
-    }
-    return cached.value;
-  };
 }

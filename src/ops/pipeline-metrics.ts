@@ -11,7 +11,7 @@ import type { Logger } from "pino";
 import type { InboundStored } from "../core/inbound/record.js";
 import type { LateMatches } from "../core/receipts/unmatched.js";
 import type { Database } from "../db/client.js";
-import { readMessageBacklog, readUnmatchedReceipts } from "./backlog-queries.js";
+import { readMessageBacklog, readUnmatchedReceipts, readWebhookQueueDepth } from "./backlog-queries.js";
 import type { MetricsSources, ServiceMetrics } from "./metrics.js";
 import { scrapeRead } from "./scrape-read.js";
 
@@ -61,7 +61,7 @@ export function backlogSources(
   db: Database,
   upstreams: () => Iterable<{ id: string; name: string }>,
   options: BacklogSourceOptions,
-): Pick<MetricsSources, "unmatchedReceipts" | "messageBacklog"> {
+): Pick<MetricsSources, "unmatchedReceipts" | "messageBacklog" | "webhookQueueDepth"> {
   const onError = (what: string) => (error: unknown) =>
     options.logger?.warn({ err: error }, `metrics: counting ${what} failed`);
   return {
@@ -80,6 +80,11 @@ export function backlogSources(
       ttlMs: options.ttlMs,
       waitMs: SCRAPE_WAIT_MS,
       onError: onError("the message backlog"),
+    }),
+    webhookQueueDepth: scrapeRead(() => readWebhookQueueDepth(db), {
+      ttlMs: options.ttlMs,
+      waitMs: SCRAPE_WAIT_MS,
+      onError: onError("the webhook queue"),
     }),
   };
 }
