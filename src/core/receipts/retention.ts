@@ -1,7 +1,7 @@
 /**
  * Unmatched receipts past their retention. One whose part never came (a receipt for another ESME on the
  * same system_id, or for a submit lost in a database restore) would otherwise wait for ever, and could
- * only ever match a part it was not for (see RECEIPT_CLOCK_SLACK_MS in unmatched.ts).
+ * only ever match a part it was not for (see receiptFitsPart in horizon.ts).
  */
 import { sql } from "drizzle-orm";
 import { type Executor, queryRows } from "../../db/client.js";

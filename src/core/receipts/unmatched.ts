@@ -5,41 +5,22 @@
  *   exactly those ids ({@link findWaitingReceipts}, {@link applyWaitingReceipts});
  * - a sweeper ({@link UnmatchedSweeper}) retries recent unmatched receipts now and then, for the race in
  *   which both transactions ran at once and neither saw the other's row.
- * Both match a receipt only to a part whose submit could have caused it ({@link RECEIPT_CLOCK_SLACK_MS}),
+ * Both match a receipt only to a part whose submit could have caused it ({@link receiptFitsPart}),
  * the sweeper only to one sent within the match horizon before the receipt came (horizon.ts), and the
  * sweeper deletes the ones that waited past their retention.
  */
 
-import { type SQL, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import { type Database, type Executor, queryRows } from "../../db/client.js";
 import { withConflictRetry } from "../dispatch/conflict-retry.js";
 import type { MessageRow } from "../messages/sink.js";
 import type { UpstreamNames } from "../results/message-events.js";
 import { applyPartReceipts, isFinalStat, type PartReceipt } from "./apply.js";
-import { DEFAULT_RECEIPT_MATCH_HORIZON_MS, sentWithinHorizon } from "./horizon.js";
+import { DEFAULT_RECEIPT_MATCH_HORIZON_MS, PART_SENT_AT, receiptFitsPart } from "./horizon.js";
 import { matchKeys } from "./match-keys.js";
 import { deleteExpiredUnmatched } from "./retention.js";
 import type { UpstreamDirectory } from "./writer.js";
-
-/**
- * How long before its part's `sent_at` a waiting receipt may have been received and still be matched to
- * it; ms. A receipt never precedes the submit that caused it, but the two times come from different
- * clocks (`sent_at` from the sending instance, `received_at` from the database), so the rule allows for
- * their skew: NTP keeps hosts within milliseconds, and 5 minutes still holds for a host whose sync broke
- * weeks ago. It stays far below the age of a receipt that is not ours: an SMSC hands an id out again
- * only once its counter wraps or it restarts, and a receipt for another ESME's submit (or for one lost
- * in a database restore) that waited for our id would otherwise mark a fresh message delivered.
- *
- * `sent_at` rather than `submitted_at`, which is when the result was stored: when the database was away
- * the result is stored late, and a genuine receipt received meanwhile is older than it by the outage.
- */
-export const RECEIPT_CLOCK_SLACK_MS = 300_000;
-
-/** The matching rule in SQL: a receipt received at `receivedAt` can be for a part sent at `sentAt`. */
-function couldBeFor(receivedAt: SQL, sentAt: SQL): SQL {
-  return sql`${receivedAt} >= ${sentAt} - make_interval(secs => ${RECEIPT_CLOCK_SLACK_MS / 1000}::float8)`;
-}
 
 /**
  * Most waiting receipts the result writer takes per new part id. An SMSC may deliver one receipt a few
@@ -105,7 +86,7 @@ export async function findWaitingReceipts(
                     ${sql.param(lookups.map((l) => l.key))}::text[],
                     ${sql.param(lookups.map((l) => l.sentAt))}::text[]::timestamptz[]) AS c(upstream_id, key, sent_at)
         JOIN receipts r ON r.upstream_id = c.upstream_id AND r.smsc_id_key = c.key
-        WHERE r.message_id IS NULL AND ${couldBeFor(sql`r.received_at`, sql`c.sent_at`)}
+        WHERE r.message_id IS NULL AND ${receiptFitsPart(sql`r.received_at`, sql`c.sent_at`)}
         ORDER BY r.received_at, r.id
         LIMIT ${parts.length * WAITING_PER_PART}
         FOR UPDATE OF r SKIP LOCKED`,
@@ -265,7 +246,7 @@ export class UnmatchedSweeper {
 
 /**
  * For each (receipt, key), the newest part with that key the receipt can be for: sent before it came
- * ({@link couldBeFor}) and not longer before than `horizonMs` (horizon.ts). Keyed by receipt, not by id alone: two receipts naming one id may differ in age, and only the young
+ * and not longer before than `horizonMs` ({@link receiptFitsPart}). Keyed by receipt, not by id alone: two receipts naming one id may differ in age, and only the young
  * one may match. The map key is `receiptId \0 key`.
  */
 async function findPartsFor(
@@ -283,8 +264,7 @@ async function findPartsFor(
         JOIN receipts r ON r.id = c.receipt_id
         JOIN message_parts p ON p.upstream_id = r.upstream_id AND p.smsc_id_key = c.key
         WHERE p.smsc_id_key IS NOT NULL
-          AND ${couldBeFor(sql`r.received_at`, sql`COALESCE(p.sent_at, p.submitted_at)`)}
-          AND ${sentWithinHorizon(sql`p.sent_at`, sql`p.submitted_at`, sql`r.received_at`, horizonMs)}
+          AND ${receiptFitsPart(sql`r.received_at`, PART_SENT_AT, horizonMs)}
         ORDER BY p.submitted_at NULLS FIRST, p.message_id, p."index"`,
   );
   // In submit order, so the map keeps the newest part (see findParts in writer.ts). Parts stored before

@@ -32,7 +32,7 @@ import type { PendingIds } from "../results/pending-ids.js";
 import { refusesItsData, writeInHalves } from "../service-errors.js";
 import type { UpstreamConfig } from "../upstream-runtime.js";
 import { applyPartReceipts, type PartReceipt } from "./apply.js";
-import { DEFAULT_RECEIPT_MATCH_HORIZON_MS, sentWithinHorizon } from "./horizon.js";
+import { DEFAULT_RECEIPT_MATCH_HORIZON_MS, PART_SENT_AT, receiptFitsPart } from "./horizon.js";
 import { matchKeys } from "./match-keys.js";
 
 /** Where the writer reads an upstream's receipt settings (the runtime satisfies it). */
@@ -270,7 +270,7 @@ export async function findParts(
                     ${sql.param(lookups.map((l) => l.key))}::text[]) AS c(upstream_id, key)
         JOIN message_parts p ON p.upstream_id = c.upstream_id AND p.smsc_id_key = c.key
         WHERE p.smsc_id_key IS NOT NULL
-          AND ${sentWithinHorizon(sql`p.sent_at`, sql`p.submitted_at`, sql`now()`, horizonMs)}
+          AND ${receiptFitsPart(sql`now()`, PART_SENT_AT, horizonMs)}
         ORDER BY p.submitted_at NULLS FIRST, p.message_id, p."index"`,
   );
   // In submit order, so the map keeps the newest part of a key: SMSCs hand ids out again (counters
