@@ -6,6 +6,7 @@
 
 import { sql } from "drizzle-orm";
 import { type Executor, queryRows } from "../../db/client.js";
+import { countDeleted } from "../../db/count-deleted.js";
 import type { Dcs0Charset, Encoding } from "../../db/schema.js";
 
 /** The segments of one concatenated SMS share these. */
@@ -332,7 +333,7 @@ export type RetentionTable = "joined parts" | "repeat keys";
  * late repeat would start a new set either way) or repeat keys of whole SMS (a late copy would be stored
  * as a new message either way). Returns how many.
  */
-export async function deleteExpired(
+export function deleteExpired(
   tx: Executor,
   what: RetentionTable,
   olderThanSeconds: number,
@@ -348,9 +349,5 @@ export async function deleteExpired(
       : sql`DELETE FROM inbound_repeat_keys WHERE key IN (
               SELECT key FROM inbound_repeat_keys WHERE received_at < ${cutoff} LIMIT ${limit})
             RETURNING 1`;
-  const [row] = await queryRows<{ n: number }>(
-    tx,
-    sql`WITH deleted AS (${deleted}) SELECT count(*)::int AS n FROM deleted`,
-  );
-  return row?.n ?? 0;
+  return countDeleted(tx, deleted);
 }

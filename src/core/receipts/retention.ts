@@ -4,28 +4,26 @@
  * only ever match a part it was not for (see receiptFitsPart in horizon.ts).
  */
 import { sql } from "drizzle-orm";
-import { type Executor, queryRows } from "../../db/client.js";
+import type { Executor } from "../../db/client.js";
+import { countDeleted } from "../../db/count-deleted.js";
 
 /**
  * Deletes up to `limit` unmatched receipts received more than `olderThanSeconds` ago, oldest first, and
  * returns how many. Limited so one statement never holds a huge backlog's rows or locks at once: the
  * sweeper repeats it until a round deletes fewer than `limit`.
  */
-export async function deleteExpiredUnmatched(
+export function deleteExpiredUnmatched(
   tx: Executor,
   olderThanSeconds: number,
   limit: number,
 ): Promise<number> {
-  const [row] = await queryRows<{ n: number }>(
+  return countDeleted(
     tx,
-    sql`WITH deleted AS (
-          DELETE FROM receipts WHERE id IN (
-            SELECT id FROM receipts
-            WHERE message_id IS NULL
-              AND received_at < now() - make_interval(secs => ${olderThanSeconds}::float8)
-            ORDER BY received_at LIMIT ${limit})
-          RETURNING 1)
-        SELECT count(*)::int AS n FROM deleted`,
+    sql`DELETE FROM receipts WHERE id IN (
+          SELECT id FROM receipts
+          WHERE message_id IS NULL
+            AND received_at < now() - make_interval(secs => ${olderThanSeconds}::float8)
+          ORDER BY received_at LIMIT ${limit})
+        RETURNING 1`,
   );
-  return row?.n ?? 0;
 }

@@ -16,8 +16,8 @@
  */
 import { sql } from "drizzle-orm";
 import { type Executor, queryRows } from "../../db/client.js";
+import { countDeleted } from "../../db/count-deleted.js";
 import { firstIdAt, idTime } from "../ids.js";
-import { countDeleted } from "./count-deleted.js";
 
 /**
  * How long after its event's id a delivery's id may have been made. They are made microseconds apart;

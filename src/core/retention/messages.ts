@@ -15,9 +15,9 @@
  */
 import { sql } from "drizzle-orm";
 import { type Executor, queryRows } from "../../db/client.js";
+import { countDeleted } from "../../db/count-deleted.js";
 import type { MessageStatus } from "../../db/schema.js";
 import { firstIdAt } from "../ids.js";
-import { countDeleted } from "./count-deleted.js";
 
 /** Statuses nothing acts on any more: a `sent` message never receipted stays `sent` for good. */
 export const SETTLED_MESSAGE_STATUSES: readonly MessageStatus[] = [

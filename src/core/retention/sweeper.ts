@@ -12,9 +12,10 @@ import { sql } from "drizzle-orm";
 import type { Logger } from "pino";
 import { type Database, type Executor, queryRows } from "../../db/client.js";
 import { withConflictRetry } from "../dispatch/conflict-retry.js";
+import { deleteExpired } from "../inbound/statements.js";
 import { deleteDanglingReceipts } from "./dangling-receipts.js";
 import { deleteOldEvents } from "./events.js";
-import { deleteOldInbound, deleteOldJoinedParts, deleteOldRepeatKeys } from "./inbound.js";
+import { deleteOldInbound } from "./inbound.js";
 import { deleteSettledMessages } from "./messages.js";
 
 /** Every table the sweep deletes from (the `table` label of the metric, the keys of the log line). */
@@ -128,12 +129,15 @@ export class RetentionSweeper {
         const b = await deleteOldInbound(tx, cutoff, limit, after);
         return { scanned: b.scanned, last: b.last, deleted: b };
       });
+      // What the inbound sweeper deletes past INBOUND_REPEAT_WINDOW, by the same statement, here past the
+      // retention when that is the shorter of the two.
+      const seconds = retentionMs / 1000;
       await this.walk(counts, async (tx) => {
-        const n = await deleteOldJoinedParts(tx, cutoff, limit);
+        const n = await deleteExpired(tx, "joined parts", seconds, limit);
         return { scanned: n, deleted: { inbound_parts: n } };
       });
       await this.walk(counts, async (tx) => {
-        const n = await deleteOldRepeatKeys(tx, cutoff, limit);
+        const n = await deleteExpired(tx, "repeat keys", seconds, limit);
         return { scanned: n, deleted: { inbound_repeat_keys: n } };
       });
     } finally {

@@ -1,5 +1,5 @@
 import { type SQL, sql } from "drizzle-orm";
-import { type Executor, queryRows } from "../../db/client.js";
+import { type Executor, queryRows } from "./client.js";
 
 /** Runs a `DELETE … RETURNING 1` and returns how many rows it deleted (the same on both drivers). */
 export async function countDeleted(tx: Executor, statement: SQL): Promise<number> {
