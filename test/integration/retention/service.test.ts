@@ -24,7 +24,17 @@ test("the service sweeps with MESSAGE_RETENTION set and counts what it deleted",
     expect(await countRows(db, "messages")).toBe(0);
     expect(await countRows(db, "events")).toBe(0);
 
-    const metrics = String((await call(t.service.url, "GET", "/metrics", null)).body);
+    // The counts reach the metrics when the whole sweep ends, a moment after its deletes commit.
+    const scrape = async () => String((await call(t.service.url, "GET", "/metrics", null)).body);
+    let metrics = await scrape();
+    for (
+      let i = 0;
+      i < 400 && !/retention_deleted_total\{table="webhook_deliveries"\} 1$/m.test(metrics);
+      i++
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      metrics = await scrape();
+    }
     expect(metrics).toMatch(/^smpp_bridge_retention_deleted_total\{table="messages"\} 1$/m);
     expect(metrics).toMatch(/^smpp_bridge_retention_deleted_total\{table="message_parts"\} 2$/m);
     expect(metrics).toMatch(/^smpp_bridge_retention_deleted_total\{table="webhook_deliveries"\} 1$/m);
