@@ -14,7 +14,12 @@
  * run: message.delivered webhooks/s (`cN_webhooks_delivered_per_s`) and all webhooks/s
  * (`cN_webhooks_per_s`), each counted from the first accepted message (its created_at) to the arrival
  * of the last one expected; receiver errors (a Standard Webhooks header missing) and duplicates
- * (retries) are reported beside. BENCH_WEBHOOKS=0 creates no endpoint, as before issue 6.
+ * (retries) are reported beside. BENCH_WEBHOOKS=0 creates no endpoint, as before issue 6. Last, a
+ * backlog run (BENCH_DRAIN_MESSAGES, default 6,000; 0 skips it): the receiver holds its requests while
+ * the messages are sent and receipted, then answers; the webhooks/s from that release to the last
+ * arrival (`webhook_backlog_drain_per_s`) is the rate the service catches up after a receiver's outage,
+ * its webhook capacity. The hold ends after 12 s at most (under the 15 s webhook timeout, so nothing is
+ * retried); `webhook_backlog_clean` is 0 when that limit, not the last receipt, ended it.
  *
  * The database: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres) names the server; a
  * fresh migrated database is created there and dropped at the end. Before the service starts it gets
@@ -58,6 +63,9 @@ const PHASE_TIMEOUT_MS = num("BENCH_PHASE_TIMEOUT_S", 600) * 1000;
 const WARMUP_MESSAGES = Math.min(2_000, MESSAGES);
 const HISTORY = num("BENCH_HISTORY", 100_000);
 const WEBHOOKS = process.env.BENCH_WEBHOOKS !== "0";
+const DRAIN_MESSAGES = WEBHOOKS ? num("BENCH_DRAIN_MESSAGES", 6_000) : 0;
+/** How long the receiver may hold requests: under the service's 15 s webhook timeout, so none retries. */
+const HOLD_LIMIT_MS = 12_000;
 
 interface LoadResult {
   accepted: number;
@@ -84,6 +92,17 @@ interface WebhookResult {
   allPerS: number | null;
   received: number;
   errors: number;
+  duplicates: number;
+}
+
+interface DrainResult {
+  /** Webhooks queued in the outbox when the receiver released them, and how many arrived. */
+  queued: number;
+  received: number;
+  /** Webhooks/s from the release to the last arrival; null when not all arrived in time. */
+  perS: number | null;
+  /** False when the hold limit came before every message was receipted: sending overlapped the drain. */
+  clean: boolean;
   duplicates: number;
 }
 
@@ -410,6 +429,67 @@ try {
     };
   }
 
+  /**
+   * The webhook catch-up run: the receiver holds its requests while DRAIN_MESSAGES messages are sent
+   * and receipted, so their `message.sent` and `message.delivered` webhooks queue up in the outbox; then
+   * it answers them all and every later one at once. Timed from that release to the last arrival, with
+   * no sending beside it: how fast the service delivers a backlog to one endpoint (after a receiver's
+   * outage), which the load runs cannot show, since there webhooks come only as fast as receipts do.
+   */
+  async function drainRun(messages: number): Promise<DrainResult | null> {
+    if (sink === undefined) return null;
+    await sink.ask("reset");
+    await sink.ask("hold");
+    const account = (await api(url, adminToken, "POST", "/admin/accounts", {
+      name: `bench-drain-${messages}`,
+      default_from: "Bench",
+    })) as { id: string };
+    const { key } = (await api(url, adminToken, "POST", `/admin/accounts/${account.id}/api-keys`, {})) as {
+      key: string;
+    };
+    const endpoint = (await api(url, key, "POST", "/v1/webhook-endpoints", {
+      url: `http://127.0.0.1:${sinkPort}/hooks/drain`,
+    })) as { id: string };
+    const loader = node("bench/http-load-child.ts", [`${url}/v1/messages`, key, String(messages), "50"]);
+    children.push(loader);
+    const started = performance.now();
+    let accepted: number | undefined;
+    const loadResult = firstJsonLine<LoadResult>(loader).then((r) => {
+      accepted = r.accepted;
+      return r;
+    });
+    let queued = 0;
+    while (performance.now() - started < HOLD_LIMIT_MS && (accepted === undefined || queued < 2 * accepted)) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      sampleRss();
+      const [row] = await queryRows<{ n: number }>(
+        database.db,
+        sql`SELECT count(*)::int AS n FROM webhook_deliveries WHERE endpoint_id = ${endpoint.id}`,
+      );
+      queued = row?.n ?? 0;
+    }
+    const clean = accepted !== undefined && queued >= 2 * accepted;
+    const released = await sink.ask<{ released: number; at: number }>("release");
+    const load = await loadResult;
+    const expected = 2 * load.accepted;
+    const deadline = Date.now() + PHASE_TIMEOUT_MS;
+    let stats = await sink.ask<SinkStats>("stats");
+    const arrived = () => (stats.counts["message.sent"] ?? 0) + (stats.counts["message.delivered"] ?? 0);
+    while (Date.now() < deadline && arrived() < expected) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      sampleRss();
+      stats = await sink.ask<SinkStats>("stats");
+    }
+    const lastAt = Math.max(stats.last_at["message.sent"] ?? 0, stats.last_at["message.delivered"] ?? 0);
+    return {
+      queued,
+      received: arrived(),
+      perS: arrived() >= expected ? expected / ((lastAt - released.at) / 1000) : null,
+      clean,
+      duplicates: stats.duplicates,
+    };
+  }
+
   await run(50, WARMUP_MESSAGES);
   const results: RunResult[] = [];
   for (const concurrency of CONCURRENCIES) {
@@ -432,6 +512,16 @@ try {
         `PostgreSQL backends ${result.postgresCpuMsPerMsg.toFixed(3)} ms`,
     );
   }
+  const drain = DRAIN_MESSAGES > 0 ? await drainRun(DRAIN_MESSAGES) : null;
+  if (drain) {
+    console.log(
+      `webhook backlog: ${drain.queued.toLocaleString("en-US")} queued behind a held receiver, ` +
+        `${drain.received.toLocaleString("en-US")} delivered after its release at ` +
+        `${drain.perS === null ? "n/a (timed out)" : `${Math.round(drain.perS).toLocaleString("en-US")}/s`}` +
+        `${drain.clean ? "" : " (the hold limit came first: sending overlapped the drain)"}; ` +
+        `${drain.duplicates} duplicates`,
+    );
+  }
   sampleRss();
 
   const metrics: Record<string, number> = {};
@@ -451,6 +541,11 @@ try {
       metrics[`${c}_webhook_errors`] = r.webhooks.errors;
       metrics[`${c}_webhook_duplicates`] = r.webhooks.duplicates;
     }
+  }
+  if (drain) {
+    metrics.webhook_backlog_queued = drain.queued;
+    metrics.webhook_backlog_drain_per_s = Math.round(drain.perS ?? 0);
+    metrics.webhook_backlog_clean = drain.clean ? 1 : 0;
   }
   metrics.rss_peak_mb = Math.round(rssPeakMb);
   console.log(

@@ -9,9 +9,12 @@
  *
  * Prints one JSON line `{"port":<n>}` once listening; then on stdin, `stats` answers one JSON line
  * `{"counts":{type:n},"last_at":{type:ms},"errors":n,"duplicates":n,"cpu_us":n}` and `reset` zeroes
- * the counters (answering `{"reset":true}`). Exits when its stdin closes or on SIGTERM.
+ * the counters (answering `{"reset":true}`). `hold` makes it read requests but answer none (the
+ * service's webhooks queue up behind the few in flight, as behind a receiver that stalls), until
+ * `release` answers the held ones and every later one at once; a held request counts when answered.
+ * `release` answers `{"released":n,"at":ms}`. Exits when its stdin closes or on SIGTERM.
  */
-import { createServer } from "node:http";
+import { createServer, type IncomingHttpHeaders } from "node:http";
 import { createInterface } from "node:readline";
 
 let counts: Record<string, number> = {};
@@ -19,6 +22,7 @@ let lastAt: Record<string, number> = {};
 let errors = 0;
 let duplicates = 0;
 let seen = new Set<string>();
+let held: (() => void)[] | undefined;
 
 /** The event type from a body shaped `{"id":"evt_…","type":"…",…}`: the first `"type":"` is it. */
 function eventType(body: string): string | undefined {
@@ -33,27 +37,34 @@ const server = createServer((req, res) => {
   const chunks: Buffer[] = [];
   req.on("data", (chunk: Buffer) => chunks.push(chunk));
   req.on("end", () => {
-    res.writeHead(204).end();
-    const id = req.headers["webhook-id"];
-    const type = eventType(Buffer.concat(chunks).toString("latin1"));
-    if (
-      typeof id !== "string" ||
-      req.headers["webhook-timestamp"] === undefined ||
-      req.headers["webhook-signature"] === undefined ||
-      type === undefined
-    ) {
-      errors++;
-      return;
-    }
-    if (seen.has(id)) {
-      duplicates++;
-      return;
-    }
-    seen.add(id);
-    counts[type] = (counts[type] ?? 0) + 1;
-    lastAt[type] = performance.timeOrigin + performance.now();
+    const answer = () => take(req.headers, Buffer.concat(chunks), () => res.writeHead(204).end());
+    if (held === undefined) answer();
+    else held.push(answer);
   });
 });
+
+/** Answers a request and counts it. */
+function take(headers: IncomingHttpHeaders, body: Buffer, respond: () => void): void {
+  respond();
+  const id = headers["webhook-id"];
+  const type = eventType(body.toString("latin1"));
+  if (
+    typeof id !== "string" ||
+    headers["webhook-timestamp"] === undefined ||
+    headers["webhook-signature"] === undefined ||
+    type === undefined
+  ) {
+    errors++;
+    return;
+  }
+  if (seen.has(id)) {
+    duplicates++;
+    return;
+  }
+  seen.add(id);
+  counts[type] = (counts[type] ?? 0) + 1;
+  lastAt[type] = performance.timeOrigin + performance.now();
+}
 server.keepAliveTimeout = 60_000;
 await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
 const address = server.address();
@@ -67,6 +78,15 @@ commands.on("line", (line) => {
     const { user, system } = process.cpuUsage();
     const stats = { counts, last_at: lastAt, errors, duplicates, cpu_us: user + system };
     process.stdout.write(`${JSON.stringify(stats)}\n`);
+  } else if (command === "hold") {
+    held ??= [];
+    process.stdout.write(`${JSON.stringify({ held: true })}\n`);
+  } else if (command === "release") {
+    const answers = held ?? [];
+    held = undefined;
+    const at = performance.timeOrigin + performance.now();
+    for (const answer of answers) answer();
+    process.stdout.write(`${JSON.stringify({ released: answers.length, at })}\n`);
   } else if (command === "reset") {
     counts = {};
     lastAt = {};
