@@ -52,8 +52,9 @@ export interface Config {
   inboundReassemblyTimeoutMs: number;
   /**
    * `INBOUND_REPEAT_WINDOW`: how long an inbound SMS (or segment) the SMSC delivers again is recognised
-   * as a repeat and kept once, in milliseconds. Default 1h. A whole SMS carries no id, so the same
-   * sender, number and text within the window are one message: shorten it where users repeat themselves.
+   * as a repeat and kept once, in milliseconds. Default 1h. A whole SMS carries no id, so a copy is
+   * the same sender, number and text; one whose answer the SMSC was seen to read is forgotten at once
+   * (core/inbound/processor.ts), so the same text sent again by the user is a new message.
    */
   inboundRepeatWindowMs: number;
   /**

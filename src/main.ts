@@ -400,8 +400,8 @@ const DEFAULT_LEASE_MS = 30_000;
 /** `handler`, calling `after` once each PDU it took has been answered (its rows committed). */
 function wakingAfter(handler: InboundPduHandler, after: () => void): InboundPduHandler {
   return {
-    handle: async (upstreamId, pdu, sessionId) => {
-      const status = await handler.handle(upstreamId, pdu, sessionId);
+    handle: async (upstreamId, pdu, sessionId, answer) => {
+      const status = await handler.handle(upstreamId, pdu, sessionId, answer);
       if (status === 0) after();
       return status;
     },

@@ -7,7 +7,7 @@
 
 import type { PduTraceEvent } from "../smpp/net/pdu-connection.js";
 import { UpstreamPool, type UpstreamPoolOptions } from "../smpp/net/pool.js";
-import type { InboundPdu } from "../smpp/net/types.js";
+import type { AnswerWatch, InboundPdu } from "../smpp/net/types.js";
 import { isReceipt } from "../smpp/receipt.js";
 import { CommandStatus } from "../smpp/status.js";
 import type { UpstreamAvailability } from "./routing.js";
@@ -15,7 +15,12 @@ import type { PduLogEntry, SessionInfo, UpstreamConfig, UpstreamRuntime } from "
 
 /** Takes a deliver_sm / data_sm and resolves with its command_status once it is stored (0 = ESME_ROK). */
 export interface InboundPduHandler {
-  handle(upstreamId: string, pdu: InboundPdu, sessionId: string): number | Promise<number>;
+  handle(
+    upstreamId: string,
+    pdu: InboundPdu,
+    sessionId: string,
+    answer?: AnswerWatch,
+  ): number | Promise<number>;
 }
 
 export interface PoolRuntimeOptions {
@@ -73,7 +78,7 @@ export class PoolRuntime implements UpstreamRuntime, UpstreamAvailability {
       logging: false,
       pool: new UpstreamPool(upstream, {
         ...this.options.pool,
-        onInbound: (pdu, sessionId) => this.onInbound(id, pdu, sessionId),
+        onInbound: (pdu, sessionId, answer) => this.onInbound(id, pdu, sessionId, answer),
       }),
     };
     this.entries.set(id, entry);
@@ -141,10 +146,15 @@ export class PoolRuntime implements UpstreamRuntime, UpstreamAvailability {
     entry.pool.setTrace(enabled ? (event) => entry.log.push(event) : undefined);
   }
 
-  private onInbound(upstreamId: string, pdu: InboundPdu, sessionId: string): number | Promise<number> {
+  private onInbound(
+    upstreamId: string,
+    pdu: InboundPdu,
+    sessionId: string,
+    answer: AnswerWatch | undefined,
+  ): number | Promise<number> {
     const handler = isReceipt(pdu) ? this.receiptHandler : this.inboundHandler;
     if (handler === undefined) return CommandStatus.ESME_RX_T_APPN;
-    return handler.handle(upstreamId, pdu, sessionId);
+    return handler.handle(upstreamId, pdu, sessionId, answer);
   }
 }
 

@@ -20,13 +20,16 @@
  * SMS carries no id at all (the SMSC numbers only what we submit), so it is recognised by the same
  * things minus the reference: upstream, source, destination, data_coding and user data octets, within
  * the same window (`repeatWindowMs`, default 1 h). A repeat is answered ESME_ROK and neither stored nor
- * announced again. The price: a user who sends the identical text to the same number twice within the
- * window gets one inbound message, not two. Once the window has passed, the same text is a new message.
+ * announced again. A whole SMS stays recognisable only until the SMSC has certainly read our answer in
+ * time (the session tells, see AnswerWatch: usually within milliseconds, within a second or so on a
+ * quiet link): from then on it cannot come again, so the same text from the same sender is a user
+ * writing it again — a second "YES" — and stored as a new message. Only a copy that arrives before that
+ * proof (or after an answer the SMSC may have missed) counts as a repeat.
  */
 
 import type { Logger } from "pino";
 import type { Database, Executor } from "../../db/client.js";
-import type { InboundPdu } from "../../smpp/net/types.js";
+import type { AnswerWatch, InboundPdu } from "../../smpp/net/types.js";
 import { CommandStatus } from "../../smpp/status.js";
 import { Batcher } from "../dispatch/batcher.js";
 import { withConflictRetry } from "../dispatch/conflict-retry.js";
@@ -39,6 +42,7 @@ import { assembleGroups, type InboundStored, type InboundToRecord, recordInbound
 import { repeatKey } from "./repeat-key.js";
 import {
   findSupersededGroups,
+  forgetRepeatKeys,
   groupKey,
   loadPendingParts,
   lockGroups,
@@ -80,6 +84,8 @@ export interface InboundProcessorStats {
   repeats: number;
   /** PDUs answered ESME_RX_T_APPN because they could not be stored. */
   refused: number;
+  /** Whole SMS forgotten (repeat keys deleted) once the SMSC was seen to read our answer. */
+  forgotten: number;
   /** Transactions committed. */
   batches: number;
 }
@@ -87,6 +93,10 @@ export interface InboundProcessorStats {
 interface Pending {
   upstreamId: string;
   decoded: DecodedInbound;
+  /** A whole SMS's identity (repeat-key.ts); undefined for a segment. */
+  repeatKey: Buffer | undefined;
+  /** Tells when the SMSC read our answer, when the session can. */
+  answer: AnswerWatch | undefined;
   resolve: (status: number) => void;
 }
 
@@ -97,9 +107,12 @@ export class InboundProcessor implements InboundPduHandler {
     messages: 0,
     repeats: 0,
     refused: 0,
+    forgotten: 0,
     batches: 0,
   };
   private readonly repeatWindowSeconds: number;
+  /** Repeat keys of SMS the SMSC took, deleted in batches. */
+  private readonly forgetter: Batcher<Buffer>;
   private closed = false;
 
   constructor(
@@ -112,6 +125,7 @@ export class InboundProcessor implements InboundPduHandler {
       maxBatch: options.maxBatch ?? 500,
       maxConcurrent: options.maxConcurrent ?? 2,
     });
+    this.forgetter = new Batcher((keys) => this.forget(keys), { maxBatch: 500 });
   }
 
   get stats(): Readonly<InboundProcessorStats> {
@@ -119,12 +133,13 @@ export class InboundProcessor implements InboundPduHandler {
   }
 
   /** The runtime's inbound handler: resolves with the response's command_status once stored (or not). */
-  handle(upstreamId: string, pdu: InboundPdu, _sessionId?: string): Promise<number> {
+  handle(upstreamId: string, pdu: InboundPdu, _sessionId?: string, answer?: AnswerWatch): Promise<number> {
     if (this.closed) return Promise.resolve(CommandStatus.ESME_RX_T_APPN);
     const dcs0 = this.upstreams.get(upstreamId)?.config.dcs0_charset ?? "gsm7";
     const decoded = decodeInbound(pdu, dcs0);
+    const key = decoded.kind === "single" ? repeatKey(upstreamId, decoded) : undefined;
     return new Promise<number>((resolve) => {
-      this.batcher.add({ upstreamId, decoded, resolve });
+      this.batcher.add({ upstreamId, decoded, repeatKey: key, answer, resolve });
     });
   }
 
@@ -132,6 +147,20 @@ export class InboundProcessor implements InboundPduHandler {
   async close(): Promise<void> {
     this.closed = true;
     await this.batcher.drain();
+    await this.forgetter.drain();
+  }
+
+  /** Deletes the repeat keys of SMS the SMSC was seen to take; a failure only keeps them recognisable. */
+  private async forget(keys: Buffer[]): Promise<void> {
+    try {
+      await forgetRepeatKeys(this.db, keys);
+      this.counters.forgotten += keys.length;
+    } catch (error) {
+      this.options.logger?.warn(
+        { err: error, keys: keys.length },
+        "forgetting inbound SMS the SMSC took failed; the same text stays a repeat until the window ends",
+      );
+    }
   }
 
   private async flush(items: Pending[]): Promise<void> {
@@ -170,7 +199,12 @@ export class InboundProcessor implements InboundPduHandler {
         "inbound SMS delivered again within the repeat window; not stored again",
       );
     }
-    for (const item of items) item.resolve(CommandStatus.ESME_ROK);
+    for (const item of items) {
+      // Before the answer goes: the session takes the callback with it.
+      const key = item.repeatKey;
+      if (key !== undefined) item.answer?.onRead(() => this.forgetter.add(key));
+      item.resolve(CommandStatus.ESME_ROK);
+    }
   }
 
   private refuse(items: Pending[], error: unknown): void {
@@ -221,10 +255,10 @@ export class InboundProcessor implements InboundPduHandler {
     const singles = new Map<string, InboundToRecord>();
     const parts = new Map<string, NewPart>();
     let singlePdus = 0;
-    for (const { upstreamId, decoded: d } of items) {
+    for (const { upstreamId, decoded: d, repeatKey: identity } of items) {
       if (d.kind === "single") {
         singlePdus++;
-        const key = repeatKey(upstreamId, d);
+        const key = identity ?? repeatKey(upstreamId, d);
         const hex = key.toString("hex");
         if (singles.has(hex)) continue;
         singles.set(hex, {

@@ -329,6 +329,18 @@ export async function linkParts(
 export type RetentionTable = "joined parts" | "repeat keys";
 
 /**
+ * Forgets whole SMS whose answer the SMSC has read (`keys`: their repeat keys): it will not deliver
+ * them again, so from now on the same text from the same sender is a new SMS, not a repeat.
+ */
+export async function forgetRepeatKeys(db: Executor, keys: readonly Buffer[]): Promise<void> {
+  await queryRows(
+    db,
+    sql`DELETE FROM inbound_repeat_keys
+        WHERE key IN (SELECT decode(h, 'hex') FROM unnest(${sql.param(keys.map((k) => k.toString("hex")))}::text[]) AS h)`,
+  );
+}
+
+/**
  * Deletes up to `limit` rows of `what` older than `olderThanSeconds`: segments joined into a message (a
  * late repeat would start a new set either way) or repeat keys of whole SMS (a late copy would be stored
  * as a new message either way). Returns how many.

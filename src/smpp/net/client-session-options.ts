@@ -3,7 +3,7 @@ import type { AdaptiveRateOptions } from "./adaptive-rate.js";
 import type { BackoffOptions } from "./backoff.js";
 import type { TlsClientOptions } from "./open-socket.js";
 import type { PduTraceHook } from "./pdu-connection.js";
-import type { BindMode, InboundHandler, SessionState } from "./types.js";
+import type { ANSWER_IN_TIME_MS, BindMode, InboundHandler, SessionState } from "./types.js";
 
 /** Options of {@link ClientSession}. Times are in milliseconds. */
 export interface ClientSessionOptions {
@@ -45,6 +45,12 @@ export interface ClientSessionOptions {
   enquireLinkIntervalMs?: number;
   /** Wait for enquire_link_resp before the connection is dropped and rebuilt. Default `responseTimeoutMs`. */
   enquireLinkTimeoutMs?: number;
+  /**
+   * An ESME_ROK answer to an inbound PDU that leaves later than this after the PDU came is never
+   * reported read (AnswerWatch): the SMSC may have stopped waiting and will deliver it again. Default
+   * {@link ANSWER_IN_TIME_MS} (5000).
+   */
+  answerInTimeMs?: number;
   /** Reconnect backoff after a refused connection, a lost socket or a failed bind. Default 1 s × e up to 120 s, jitter 0.5. */
   reconnect?: BackoffOptions;
   /**

@@ -5,10 +5,11 @@ import type { Pdu, PduOf } from "../pdu.js";
 import { CommandStatus, SmppStatusError } from "../status.js";
 import type { MalformedTlv } from "../tlv.js";
 import { AdaptiveRate } from "./adaptive-rate.js";
+import { AnswerReads } from "./answer-reads.js";
 import { bindHandshake } from "./bind-handshake.js";
 import type { ClientSessionEvents, ClientSessionOptions } from "./client-session-options.js";
 import { RequestAbortedError, SessionClosedError, WindowWaitTimeoutError } from "./errors.js";
-import { decideInbound } from "./inbound-answer.js";
+import { decideInbound, PendingAnswer } from "./inbound-answer.js";
 import { KeepAlive } from "./keep-alive.js";
 import { openSocket, type TlsClientOptions } from "./open-socket.js";
 import { PduConnection, type PduTraceHook } from "./pdu-connection.js";
@@ -16,22 +17,26 @@ import { ReconnectPolicy } from "./reconnect-policy.js";
 import { type OutboundRequest, type RequestBody, requestPdu } from "./request-pdu.js";
 import { replyToUnreadableRequest, statusError, unreadableResponse } from "./responses.js";
 import { SendPause } from "./send-pause.js";
-import type {
-  BindMode,
-  DataSmBody,
-  DataSmResp,
-  InboundHandler,
-  InboundPdu,
-  SessionInfo,
-  SessionState,
-  SubmitSmBody,
-  SubmitSmResp,
+import {
+  ANSWER_IN_TIME_MS,
+  type BindMode,
+  type DataSmBody,
+  type DataSmResp,
+  type InboundHandler,
+  type InboundPdu,
+  type SessionInfo,
+  type SessionState,
+  type SubmitSmBody,
+  type SubmitSmResp,
 } from "./types.js";
 import { Window } from "./window.js";
 
 export type { ClientSessionEvents, ClientSessionOptions } from "./client-session-options.js";
 
 type Resp<K extends OutboundRequest> = PduOf<(typeof RESPONSE)[K]>;
+
+/** How long answers may wait to be proven read before an enquire_link goes out to prove them. */
+const READ_PROBE_MS = 1000;
 
 const RESPONSE = {
   submit_sm: "submit_sm_resp",
@@ -91,6 +96,9 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
   /** Tags of malformed TLVs already reported on the current connection. */
   private malformedTags = new Set<number>();
   private inboundHandler: InboundHandler | undefined;
+  /** Our answers to inbound PDUs on the current connection not yet proven read by the SMSC. */
+  private readonly answerReads = new AnswerReads();
+  private readProbe: NodeJS.Timeout | undefined;
 
   constructor(options: ClientSessionOptions) {
     super();
@@ -356,6 +364,7 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
       );
       this.conn = conn;
       this.malformedTags = new Set();
+      this.answerReads.clear();
       this.localAddress = conn.localAddress;
       this.remoteAddress = conn.remoteAddress;
       this.setState("binding");
@@ -390,6 +399,7 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
   private onConnectionClosed(err: Error | undefined): void {
     this.keepAlive.stop();
     this.conn = undefined;
+    this.answerReads.clear();
     const reason = err === undefined ? "connection closed by the SMSC" : `connection lost: ${err.message}`;
     // A bind in progress fails through its own promise (rejected here) and reconnects from connect().
     const wasBound = this.currentState === "bound" || this.currentState === "unbinding";
@@ -412,6 +422,8 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
     this.retryTimer = undefined;
     this.cancelConnect.cancel?.();
     this.keepAlive.stop();
+    if (this.readProbe !== undefined) clearTimeout(this.readProbe);
+    this.readProbe = undefined;
     this.sendPause.end();
     this.sendRate?.close();
     const conn = this.conn;
@@ -447,6 +459,7 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
     this.keepAlive.received();
     if (isResponseId(CommandId[pdu.command])) {
       if (pdu.command === "generic_nack" && pdu.sequence_number === 0) this.errorCount++;
+      this.answerReads.responded(pdu.sequence_number);
       // Unknown sequence numbers are answers that came after their timeout: nothing waits for them.
       this.window.resolve(pdu.sequence_number, pdu);
       return;
@@ -478,14 +491,46 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
   private onInboundPdu(pdu: InboundPdu): void {
     this.receivedCount++;
     const conn = this.conn;
-    decideInbound(this.inboundHandler, pdu, this.id, (status) => this.answerInbound(conn, pdu, status));
+    const watch = new PendingAnswer();
+    decideInbound(
+      this.inboundHandler,
+      pdu,
+      this.id,
+      (status) => this.answerInbound(conn, pdu, status, watch),
+      watch,
+    );
   }
 
   /** Answers on the connection the PDU came from; if that one is gone, the SMSC delivers it again. */
-  private answerInbound(conn: PduConnection | undefined, pdu: InboundPdu, status: number): void {
+  private answerInbound(
+    conn: PduConnection | undefined,
+    pdu: InboundPdu,
+    status: number,
+    watch: PendingAnswer,
+  ): void {
     if (conn === undefined || conn !== this.conn || conn.isClosed) return;
     const command = pdu.command === "deliver_sm" ? "deliver_sm_resp" : "data_sm_resp";
     conn.send({ command, command_status: status, sequence_number: pdu.sequence_number, message_id: "" });
+    if (watch.watched && status === CommandStatus.ESME_ROK) {
+      if (performance.now() - watch.arrivedAt > (this.options.answerInTimeMs ?? ANSWER_IN_TIME_MS)) return;
+      this.answerReads.add(this.window.lastSequence, () => watch.read());
+      this.scheduleReadProbe();
+    }
+  }
+
+  /**
+   * Makes sure a request of ours follows answers waiting to be proven read: when no response settled
+   * them within a second (a receive-only link whose SMSC keeps talking sends us no reason to), an
+   * enquire_link goes out, whose response settles them.
+   */
+  private scheduleReadProbe(): void {
+    if (this.readProbe !== undefined) return;
+    this.readProbe = setTimeout(() => {
+      this.readProbe = undefined;
+      if (this.answerReads.size === 0 || this.currentState !== "bound") return;
+      this.keepAlive.probe(() => this.conn);
+    }, READ_PROBE_MS);
+    this.readProbe.unref();
   }
 
   private onPeerUnbind(seq: number): void {

@@ -1,5 +1,5 @@
 import { CommandStatus } from "../status.js";
-import type { InboundHandler, InboundPdu } from "./types.js";
+import type { AnswerWatch, InboundHandler, InboundPdu } from "./types.js";
 
 /**
  * Asks `handler` for the command_status to answer a deliver_sm / data_sm with and passes it to
@@ -12,6 +12,7 @@ export function decideInbound(
   pdu: InboundPdu,
   sessionId: string,
   answer: (status: number) => void,
+  watch?: AnswerWatch,
 ): void {
   if (handler === undefined) {
     answer(CommandStatus.ESME_ROK);
@@ -19,7 +20,7 @@ export function decideInbound(
   }
   let result: number | Promise<number>;
   try {
-    result = handler(pdu, sessionId);
+    result = handler(pdu, sessionId, watch);
   } catch {
     answer(CommandStatus.ESME_RX_T_APPN);
     return;
@@ -28,5 +29,34 @@ export function decideInbound(
     answer(result);
   } else {
     result.then(answer, () => answer(CommandStatus.ESME_RX_T_APPN));
+  }
+}
+
+/** The {@link AnswerWatch} of one inbound PDU: what its handler asked to be told, and when it came. */
+export class PendingAnswer implements AnswerWatch {
+  readonly arrivedAt = performance.now();
+  private callbacks: (() => void)[] | undefined;
+
+  onRead(callback: () => void): void {
+    if (this.callbacks === undefined) this.callbacks = [callback];
+    else this.callbacks.push(callback);
+  }
+
+  /** True when someone asked to be told. */
+  get watched(): boolean {
+    return this.callbacks !== undefined;
+  }
+
+  /** The SMSC read the answer: tells each callback once; one that throws does not stop the others. */
+  read(): void {
+    const callbacks = this.callbacks ?? [];
+    this.callbacks = undefined;
+    for (const callback of callbacks) {
+      try {
+        callback();
+      } catch {
+        // The handler's own business; the session goes on.
+      }
+    }
   }
 }

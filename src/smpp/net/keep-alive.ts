@@ -50,6 +50,11 @@ export class KeepAlive {
     this.timer.unref();
   }
 
+  /** Sends an enquire_link now on `connection()`, unless one is outstanding (its response serves too). */
+  probe(connection: () => PduConnection | undefined): void {
+    if (!this.pending) void this.enquireLink(connection);
+  }
+
   stop(): void {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;

@@ -23,7 +23,27 @@ export type InboundPdu = PduOf<"deliver_sm"> | PduOf<"data_sm">;
  * deliver_sm_resp (0 = accepted) ONLY once the PDU is stored; a rejection is answered ESME_RX_T_APPN
  * so the SMSC delivers it again later.
  */
-export type InboundHandler = (pdu: InboundPdu, sessionId: string) => number | Promise<number>;
+export type InboundHandler = (
+  pdu: InboundPdu,
+  sessionId: string,
+  answer?: AnswerWatch,
+) => number | Promise<number>;
+
+/**
+ * The answer a session will send to one inbound PDU, for a handler that wants to know whether the SMSC
+ * took it. `onRead` callbacks run once the SMSC has certainly read an ESME_ROK answer that left within
+ * {@link ANSWER_IN_TIME_MS} of the PDU's arrival (answer-reads.ts), so it will not deliver the PDU
+ * again. They never run when the answer was another status, was late, or its connection closed first.
+ */
+export interface AnswerWatch {
+  onRead(callback: () => void): void;
+}
+
+/**
+ * How soon an answer must leave for the SMSC to count it in time. An SMSC waits seconds to minutes for
+ * a deliver_sm_resp; one that left later may have found it already resending.
+ */
+export const ANSWER_IN_TIME_MS = 5_000;
 
 /** Counters and addresses of one session, in the shape of the admin API. */
 export interface SessionInfo {

@@ -127,6 +127,11 @@ export class Window<T> {
     if (this.waitingCount > 0) this.handOff();
   }
 
+  /** The sequence number {@link nextSequence} gave last (0 before the first). */
+  get lastSequence(): number {
+    return this.seq;
+  }
+
   /** The next sequence number, 1…0x7FFFFFFF, wrapping and skipping numbers still outstanding. */
   nextSequence(): number {
     let seq = this.seq;

@@ -1,9 +1,10 @@
 /**
  * A whole inbound SMS the SMSC delivers again — our deliver_sm_resp was lost after COMMIT, or came too
- * late for the SMSC — is acknowledged and not stored or announced twice, while a different text, or the
- * same text once the repeat window has passed, is a new message (see processor.ts). Over SMPP from the
- * simulator (one session, so a fault can drop exactly the connection that carries our answer), and by
- * `handle` for data_sm and for copies stored at the same moment.
+ * late for the SMSC — is acknowledged and not stored or announced twice, while a different text, the
+ * same text once the SMSC was seen to read our answer (a user's second "YES"), or the same text once
+ * the repeat window has passed, is a new message (see processor.ts). Over SMPP from the simulator (one
+ * session, so a fault can drop exactly the connection that carries our answer), and by `handle` for
+ * data_sm and for copies stored at the same moment.
  */
 import { and, eq, sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
@@ -19,13 +20,18 @@ import { type InboundRig, inboundTo, OWNED_NUMBER, settled, startRig, until } fr
 let rig: InboundRig;
 /** Every answer the runtime got from the inbound handler, by sender (source_addr as sent). */
 const answers = new Map<string, number[]>();
+/** An answer slower than this is not counted in time by the session (so never proven read). */
+const ANSWER_IN_TIME_MS = 2000;
+/** Set by a test to hold the next answers this long after the processor gave them. */
+let answerDelayMs = 0;
 
 /** Hands the runtime's inbound PDUs to `processor`, noting each answer. */
 function answeringWith(processor: InboundProcessor): void {
   rig.processor = processor;
   rig.runtime.setInboundHandler({
-    async handle(upstreamId, pdu, sessionId) {
-      const status = await processor.handle(upstreamId, pdu, sessionId);
+    async handle(upstreamId, pdu, sessionId, answer) {
+      const status = await processor.handle(upstreamId, pdu, sessionId, answer);
+      if (answerDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, answerDelayMs));
       const list = answers.get(pdu.source_addr) ?? [];
       list.push(status);
       answers.set(pdu.source_addr, list);
@@ -34,8 +40,16 @@ function answeringWith(processor: InboundProcessor): void {
   });
 }
 
+/** Waits until the processor has forgotten `n` more whole SMS than `before` (answers proven read). */
+function forgottenSince(before: number, n: number): Promise<true> {
+  return until(
+    async () => (rig.processor.stats.forgotten >= before + n ? true : undefined),
+    `${n} SMS forgotten`,
+  );
+}
+
 beforeAll(async () => {
-  rig = await startRig({ sessions: 1 });
+  rig = await startRig({ sessions: 1, answerInTimeMs: ANSWER_IN_TIME_MS });
   answeringWith(rig.processor);
 });
 afterAll(async () => {
@@ -82,6 +96,7 @@ describe("a whole SMS delivered again", () => {
     if (session === undefined) throw new Error("no bound session");
     const before = rig.sim.stats();
     const repeatsBefore = rig.processor.stats.repeats;
+    const forgottenBefore = rig.processor.stats.forgotten;
     // The next PDU the simulator receives on this session — our deliver_sm_resp — closes it unread.
     rig.sim.setFaults({ dropAfterPdus: session.received + 1 });
     rig.sim.injectMo({ from, to: OWNED_NUMBER, text: "Pick me up at 6?" });
@@ -104,27 +119,41 @@ describe("a whole SMS delivered again", () => {
     expect(rows.map((r) => r.text)).toEqual(["Pick me up at 6?"]);
     const evts = await receivedEvents(from);
     expect(evts.map((e) => (e.payload as { id: string }).id)).toEqual([rows[0]?.id]);
+    // The answer to the redelivery got through: now the SMSC has it, the SMS is forgotten.
+    await forgottenSince(forgottenBefore, 1);
   });
 
-  test("the SMSC sends the same deliver_sm again (its wait for our answer ran out): both ESME_ROK, one message, one event", async () => {
+  test("the SMSC sends the same deliver_sm again (our answer came late for it): both ESME_ROK, one message, one event", async () => {
     const from = sender();
     const [body] = buildMo({ from, to: OWNED_NUMBER, text: "Running late, sorry" }, 1);
     if (body === undefined) throw new Error("no body");
     await settled(rig.sim);
     const before = rig.sim.stats().moAcked;
-    rig.sim.injectDeliverSm([body]);
-    await ackedSince(before, 1);
+    const forgottenBefore = rig.processor.stats.forgotten;
+    answerDelayMs = ANSWER_IN_TIME_MS + 500;
+    try {
+      rig.sim.injectDeliverSm([body]);
+      await ackedSince(before, 1);
+    } finally {
+      answerDelayMs = 0;
+    }
+    // A late answer is never proven read, however long the SMSC takes to send the copy.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(rig.processor.stats.forgotten).toBe(forgottenBefore);
     rig.sim.injectDeliverSm([body]);
     await ackedSince(before, 2);
     expect(answers.get(from.slice(1))).toEqual([CommandStatus.ESME_ROK, CommandStatus.ESME_ROK]);
     const rows = await rowsFrom(from);
     expect(rows.map((r) => r.text)).toEqual(["Running late, sorry"]);
     expect(await receivedEvents(from)).toHaveLength(1);
+    // The copy's answer left in time and was read: forgotten now.
+    await forgottenSince(forgottenBefore, 1);
   });
 
   test("a different text from the same sender is a new message", async () => {
     const from = sender();
     await settled(rig.sim);
+    const forgottenBefore = rig.processor.stats.forgotten;
     const before = rig.sim.stats().moAcked;
     rig.sim.injectMo({ from, to: OWNED_NUMBER, text: "yes" });
     await ackedSince(before, 1);
@@ -132,33 +161,26 @@ describe("a whole SMS delivered again", () => {
     await ackedSince(before, 2);
     expect((await rowsFrom(from)).map((r) => r.text)).toEqual(["yes", "yes!"]);
     expect(await receivedEvents(from)).toHaveLength(2);
+    await forgottenSince(forgottenBefore, 2); // both answers proven read
   });
 
-  test("the same text once the repeat window has passed is a new message", async () => {
-    const windowMs = 300;
-    const old = rig.processor;
-    answeringWith(new InboundProcessor(rig.database.db, rig.runtime, { repeatWindowMs: windowMs }));
-    await old.close();
+  test("the same text again once the SMSC read our answer is a new message: a user's second YES", async () => {
     const from = sender();
     await settled(rig.sim);
+    const forgottenBefore = rig.processor.stats.forgotten;
     const before = rig.sim.stats().moAcked;
-    rig.sim.injectMo({ from, to: OWNED_NUMBER, text: "yes" });
+    rig.sim.injectMo({ from, to: OWNED_NUMBER, text: "YES" });
     await ackedSince(before, 1);
-    const [first] = await stored(from, 1);
-    // The window is measured on the database's clock: wait until it says the window has passed.
-    await until(async () => {
-      const [row] = await queryRows<{ passed: boolean }>(
-        rig.database.db,
-        sql`SELECT now() - ${first?.receivedAt.toISOString()}::timestamptz
-                   > make_interval(secs => ${windowMs / 1000}::float8) AS passed`,
-      );
-      return row?.passed === true ? true : undefined;
-    }, "the repeat window passed");
-    rig.sim.injectMo({ from, to: OWNED_NUMBER, text: "yes" });
+    await stored(from, 1);
+    // The session proves the answer read (an enquire_link's response, the link being idle) and the
+    // processor forgets the SMS.
+    await forgottenSince(forgottenBefore, 1);
+    rig.sim.injectMo({ from, to: OWNED_NUMBER, text: "YES" });
     await ackedSince(before, 2);
-    expect((await rowsFrom(from)).map((r) => r.text)).toEqual(["yes", "yes"]);
+    expect((await rowsFrom(from)).map((r) => r.text)).toEqual(["YES", "YES"]);
     expect(await receivedEvents(from)).toHaveLength(2);
     expect(answers.get(from.slice(1))).toEqual([CommandStatus.ESME_ROK, CommandStatus.ESME_ROK]);
+    await forgottenSince(forgottenBefore, 2);
   });
 });
 
@@ -214,6 +236,49 @@ describe("handed to the processor directly", () => {
       expect(await receivedEvents(from)).toHaveLength(1);
     }
     await Promise.all([one.close(), two.close(), batched.close()]);
+  });
+
+  test("the same text once the repeat window has passed is a new message", async () => {
+    const windowMs = 300;
+    const processor = new InboundProcessor(rig.database.db, gsm7, { repeatWindowMs: windowMs });
+    const from = sender();
+    expect(await processor.handle(rig.upstreamId, dataSm(from, "yes"))).toBe(CommandStatus.ESME_ROK);
+    expect(await processor.handle(rig.upstreamId, dataSm(from, "yes"))).toBe(CommandStatus.ESME_ROK);
+    const [first, ...none] = await rowsFrom(from);
+    expect(none).toEqual([]);
+    // The window is measured on the database's clock: wait until it says the window has passed.
+    await until(async () => {
+      const [row] = await queryRows<{ passed: boolean }>(
+        rig.database.db,
+        sql`SELECT now() - ${first?.receivedAt.toISOString()}::timestamptz
+                   > make_interval(secs => ${windowMs / 1000}::float8) AS passed`,
+      );
+      return row?.passed === true ? true : undefined;
+    }, "the repeat window passed");
+    expect(await processor.handle(rig.upstreamId, dataSm(from, "yes"))).toBe(CommandStatus.ESME_ROK);
+    expect((await rowsFrom(from)).map((r) => r.text)).toEqual(["yes", "yes"]);
+    expect(await receivedEvents(from)).toHaveLength(2);
+    await processor.close();
+  });
+
+  test("told that the SMSC read its answer, the processor forgets the SMS; until then a copy is a repeat", async () => {
+    const processor = new InboundProcessor(rig.database.db, gsm7);
+    const from = sender();
+    const reads: Array<() => void> = [];
+    const watch = { onRead: (read: () => void) => reads.push(read) };
+    expect(await processor.handle(rig.upstreamId, dataSm(from, "YES"), "s1", watch)).toBe(
+      CommandStatus.ESME_ROK,
+    );
+    expect(reads).toHaveLength(1);
+    expect(await processor.handle(rig.upstreamId, dataSm(from, "YES"))).toBe(CommandStatus.ESME_ROK);
+    expect((await rowsFrom(from)).map((r) => r.text)).toEqual(["YES"]);
+    for (const read of reads) read();
+    await processor.close(); // waits for the forgetting too
+    const next = new InboundProcessor(rig.database.db, gsm7);
+    expect(await next.handle(rig.upstreamId, dataSm(from, "YES"))).toBe(CommandStatus.ESME_ROK);
+    expect((await rowsFrom(from)).map((r) => r.text)).toEqual(["YES", "YES"]);
+    expect(await receivedEvents(from)).toHaveLength(2);
+    await next.close();
   });
 
   test("the sweeper forgets repeat keys past their retention (so it must not undercut the window)", async () => {

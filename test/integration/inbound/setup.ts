@@ -35,7 +35,7 @@ export interface InboundRig {
 }
 
 export async function startRig(
-  options: { dcs0?: UpstreamConfig["dcs0_charset"]; sessions?: number } = {},
+  options: { dcs0?: UpstreamConfig["dcs0_charset"]; sessions?: number; answerInTimeMs?: number } = {},
 ): Promise<InboundRig> {
   const database = await createTestDatabase();
   const db = database.db;
@@ -62,7 +62,9 @@ export async function startRig(
 
   const { stream: sink, lines: logs } = logLines();
   const logger = pino({ level: "info" }, sink);
-  const runtime = new PoolRuntime({ pool: { session: { reconnect: { initialMs: 20, maxMs: 200 } } } });
+  const runtime = new PoolRuntime({
+    pool: { session: { reconnect: { initialMs: 20, maxMs: 200 }, answerInTimeMs: options.answerInTimeMs } },
+  });
   const rig: InboundRig = {
     database,
     sim,
