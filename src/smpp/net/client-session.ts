@@ -459,9 +459,10 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
     this.keepAlive.received();
     if (isResponseId(CommandId[pdu.command])) {
       if (pdu.command === "generic_nack" && pdu.sequence_number === 0) this.errorCount++;
-      this.answerReads.responded(pdu.sequence_number);
       // Unknown sequence numbers are answers that came after their timeout: nothing waits for them.
-      this.window.resolve(pdu.sequence_number, pdu);
+      // Only an answer to a request of ours still outstanding counts as proof that our answers before
+      // it were read (a generic_nack numbered 0 answers nothing we sent).
+      if (this.window.resolve(pdu.sequence_number, pdu)) this.answerReads.responded(pdu.sequence_number);
       return;
     }
     switch (pdu.command) {
