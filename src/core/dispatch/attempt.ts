@@ -37,7 +37,7 @@ export interface AttemptDeps {
   upstream(id: string): SubmitTarget | undefined;
   /**
    * Sends again at once a part the SMSC throttled (the session paused itself first), at most this many
-   * times per part and attempt; past it the part is retried with back-off like any transient failure.
+   * times per part and attempt; past it the part is retried with back-off, not counted (retry.ts).
    */
   maxThrottleResends: number;
   /** Whether the dispatcher is stopping: throttled parts are then not sent again from memory. */
@@ -45,9 +45,11 @@ export interface AttemptDeps {
   /** Wall clock (validity left is computed from it). */
   now(): Date;
   /**
-   * Longest one part's submit may take, waits and throttle resends included, before it is given up as
-   * an unknown outcome (retried, counted); ms. A guard: the pool bounds every wait itself, but a
-   * message must never stay held (and its lease renewed) by a submit that never settles.
+   * Longest one part's submit may take, waits and throttle resends included; ms. Then it is not sent
+   * again, a submit not yet written is called off (not counted: nothing reached the SMSC), and the one
+   * in hand ends as it ends: an answer, or the session's response timeout. A submit that has not
+   * settled {@link ABANDON_GRACE_MS} later (at most this long again) is given up as an unknown
+   * outcome (retried, counted): a message must never stay held (and its lease renewed) for ever.
    */
   partTimeoutMs: number;
   /**
@@ -150,6 +152,9 @@ export async function runAttempt(
   }
 }
 
+/** How long a part past its timeout may still settle before it is given up as an unknown outcome; ms. */
+export const ABANDON_GRACE_MS = 30_000;
+
 async function submitPart(
   deps: AttemptDeps,
   target: SubmitTarget,
@@ -160,18 +165,27 @@ async function submitPart(
   // Giving the part up must reach the sending loop: left running, it went on resending throttled
   // submits after the attempt was stored as a retry, and an OK then came on top of the retry's.
   const abandon = new AbortController();
+  const state = { givenUp: false };
+  const sending = sendPart(deps, target, planned, permit, accepted, abandon.signal, state);
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<SubmittedPart>((resolve) => {
-    timer = setTimeout(() => {
-      abandon.abort();
-      const message = `no outcome for part ${planned.index} within ${deps.partTimeoutMs} ms`;
-      const failure = { kind: "retry" as const, counted: true, status: null, message };
-      resolve({ planned, result: { index: planned.index, ok: false, failure } });
-    }, deps.partTimeoutMs);
-    timer.unref();
-  });
+  const after = (ms: number) =>
+    new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), ms);
+      timer.unref();
+    });
   try {
-    return await Promise.race([sendPart(deps, target, planned, permit, accepted, abandon.signal), timeout]);
+    const done = await Promise.race([sending, after(deps.partTimeoutMs)]);
+    if (done !== undefined) return done;
+    // Time is up: no more resends, and a submit still waiting to be written (a paused or full session)
+    // is called off. What is in hand settles soon: its answer counts, even now.
+    abandon.abort();
+    clearTimeout(timer);
+    const settled = await Promise.race([sending, after(Math.min(ABANDON_GRACE_MS, deps.partTimeoutMs))]);
+    if (settled !== undefined) return settled;
+    state.givenUp = true;
+    const message = `no outcome for part ${planned.index} within ${deps.partTimeoutMs} ms`;
+    const failure = { kind: "retry" as const, counted: true, status: null, message };
+    return { planned, result: { index: planned.index, ok: false, failure } };
   } finally {
     clearTimeout(timer);
   }
@@ -184,6 +198,7 @@ async function sendPart(
   permit: UnsettledPermit | undefined,
   accepted: (smscMessageId: string) => void,
   abandoned: AbortSignal,
+  state: { givenUp: boolean },
 ): Promise<SubmittedPart> {
   // Taken before the first submit_sm: any receipt for this part comes after it (receipts/unmatched.ts).
   const sentAt = deps.now();
@@ -191,7 +206,8 @@ async function sendPart(
   for (let resend = 0; ; resend++) {
     try {
       const resp = await target.pool.submit(planned.body, undefined, abandoned);
-      if (!abandoned.aborted) accepted(resp.message_id);
+      // Given up already, the part is a retry: its id would wait for a result that never names it.
+      if (!state.givenUp) accepted(resp.message_id);
       const result = { index: planned.index, ok: true as const, smscMessageId: resp.message_id, sentAt };
       return { planned, result };
     } catch (error) {

@@ -5,7 +5,7 @@
  *
  * | failure | handling |
  * |---|---|
- * | ESME_RTHROTTLED, ESME_RMSGQFUL | sent again at once from memory (the session paused itself), not counted as an attempt |
+ * | ESME_RTHROTTLED, ESME_RMSGQFUL | sent again at once from memory (the session paused itself); still refused after the resends or the part timeout: retry with back-off. Never counted: an SMSC that throttles for hours delays messages, it does not fail them (their validity period still ends them) |
  * | other `transient` / `session` / `unknown` statuses | retry with back-off, counted |
  * | response timeout, session lost with the submit written | retry with back-off, counted (the SMSC may have it) |
  * | no bound session, no window room: nothing was written | retry with back-off, NOT counted |
@@ -53,7 +53,8 @@ export function classifySubmitError(error: unknown): PartFailure {
     if (error.retry === "permanent") {
       return { kind: "permanent", code: "SMSC_REJECTED", status: error.status, message: error.message };
     }
-    return { kind: "retry", counted: true, status: error.status, message: error.message };
+    // A throttled submit was refused, not lost: the SMSC surely does not have it.
+    return { kind: "retry", counted: !isThrottle(error), status: error.status, message: error.message };
   }
   if (error instanceof SmppNetError) {
     return { kind: "retry", counted: error.outcomeUnknown, status: null, message: error.message };

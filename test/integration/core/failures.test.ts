@@ -16,7 +16,14 @@ beforeAll(async () => {
   p = await startPipeline({
     route: false,
     upstream: { window: 20 },
-    dispatcher: { retry: { maxAttempts: 3, backoffBaseMs: 50, backoffMaxMs: 200, jitter: 0 } },
+    // Short throttling pauses and no rate kept after them: the test that throttles everything goes
+    // through many, and the next test must not start under a rate the one before left low.
+    session: { throttleBackoff: { initialMs: 20, maxMs: 100 }, adaptiveRate: false },
+    // One resend from memory per attempt: a throttled part soon comes back as a retry.
+    dispatcher: {
+      retry: { maxAttempts: 3, backoffBaseMs: 50, backoffMaxMs: 200, jitter: 0 },
+      maxThrottleResends: 1,
+    },
   });
   // Only UK numbers are routed.
   await createRoute(p.database.db, { prefix: "44", upstreamIds: [p.upstreamId], accountId: null });
@@ -35,6 +42,11 @@ async function sendMany(n: number, prefix: string): Promise<MessageJson[]> {
 
 async function finalStates(ids: string[]): Promise<MessageJson[]> {
   return Promise.all(ids.map((id) => p.waitFor(id, ["delivered", "undelivered", "failed"], 120_000)));
+}
+
+/** The messages as they are now. */
+async function statesNow(sent: MessageJson[]): Promise<MessageJson[]> {
+  return Promise.all(sent.map((m) => p.get(m.id)));
 }
 
 describe("failures", () => {
@@ -103,6 +115,22 @@ describe("failures", () => {
     const done = await finalStates(sent.map((m) => m.id));
     expect(done.filter((m) => m.status !== "delivered")).toEqual([]);
     expect(p.sim.stats().throttled).toBeGreaterThan(0);
+  }, 120_000);
+
+  test("an SMSC that throttles everything for longer than the retries last fails nothing: the messages wait", async () => {
+    p.sim.setFaults({ throttleFraction: 1 });
+    const before = p.sim.stats().throttled;
+    const sent = await sendMany(5, "held back");
+    // Each of them comes back throttled as a retry more often than maxAttempts allows.
+    await until(
+      () => p.sim.stats().throttled - before >= 5 * 2 * 3,
+      "every message throttled through 3 attempts",
+      60_000,
+    );
+    expect((await statesNow(sent)).filter((m) => m.status === "failed")).toEqual([]);
+    p.sim.clearFaults();
+    const done = await finalStates(sent.map((m) => m.id));
+    expect(done.filter((m) => m.status !== "delivered")).toEqual([]);
   }, 120_000);
 
   test("a connection dropped mid-load resumes after rebind and nothing is lost", async () => {

@@ -15,7 +15,7 @@ import { ReceiptProcessor } from "../../../src/core/receipts/processor.js";
 import type { UnmatchedSweeperOptions } from "../../../src/core/receipts/unmatched.js";
 import { PendingIds, type PendingIdsOptions } from "../../../src/core/results/pending-ids.js";
 import { createRoute } from "../../../src/core/routes.js";
-import { PoolRuntime } from "../../../src/core/upstream-runtime-pools.js";
+import { PoolRuntime, type PoolRuntimeOptions } from "../../../src/core/upstream-runtime-pools.js";
 import { createUpstream, type UpstreamInput } from "../../../src/core/upstreams.js";
 import { type MessageStatus, messages } from "../../../src/db/schema.js";
 import type { SimulatorOptions } from "../../../src/simulator/options.js";
@@ -26,6 +26,8 @@ export interface PipelineOptions {
   simulator?: SimulatorOptions;
   /** Upstream settings over the defaults (the simulator's address, 1 session, window 10). */
   upstream?: Partial<UpstreamInput>;
+  /** Session settings over the harness's (fast reconnects, a long bind timeout). */
+  session?: NonNullable<PoolRuntimeOptions["pool"]>["session"];
   /** Dispatcher settings over fast test defaults (polls every 200 ms, back-off from 50 ms). */
   dispatcher?: Partial<Omit<DispatcherOptions, "db" | "runtime" | "instanceId">>;
   /** Default "instance-a". */
@@ -73,7 +75,7 @@ export async function startPipeline(options: PipelineOptions = {}): Promise<Pipe
     // seconds, and a bind answered but not yet read must not count as refused.
     pool: {
       submitWaitMs: 2000,
-      session: { reconnect: { initialMs: 20, maxMs: 200 }, bindTimeoutMs: 30_000 },
+      session: { reconnect: { initialMs: 20, maxMs: 200 }, bindTimeoutMs: 30_000, ...options.session },
     },
   });
   const secretKey = randomBytes(32);

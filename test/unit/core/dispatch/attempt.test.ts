@@ -3,6 +3,7 @@ import { describe, expect, test } from "vitest";
 import { type AttemptDeps, runAttempt, type SubmitTarget } from "../../../../src/core/dispatch/attempt.js";
 import type { MessagePartRow } from "../../../../src/core/messages/sink.js";
 import type { RouteChoice } from "../../../../src/core/routing.js";
+import { RequestAbortedError } from "../../../../src/smpp/net/errors.js";
 import type { SubmitSmBody, SubmitSmResp } from "../../../../src/smpp/net/types.js";
 import { CommandStatus, SmppStatusError } from "../../../../src/smpp/status.js";
 import { messageRow as message, NOW, partRow, upstreamConfig } from "./rows.js";
@@ -87,14 +88,60 @@ describe("runAttempt", () => {
     expect(first.decision).toEqual({ kind: "sent" });
     expect(ok.sent).toHaveLength(3);
 
+    // Still throttled past the bound: retried later, and not counted (an SMSC throttling for hours
+    // delays messages, it must not exhaust their retries).
     const never = target([throttled(), throttled(), throttled(), throttled(), throttled()]);
     const second = await runAttempt(deps(ROUTED, never).d, message(), [part(1, "hello")]);
     expect(second.decision).toMatchObject({
       kind: "retry",
-      counted: true,
+      counted: false,
       smppStatus: CommandStatus.ESME_RTHROTTLED,
     });
     expect(never.sent).toHaveLength(4);
+  });
+
+  test("at partTimeoutMs a submit the session still holds unwritten (paused, full) is called off, not counted", async () => {
+    const t: SubmitTarget = {
+      config: CONFIG,
+      pool: {
+        submit: (_body, _waitMs, signal) =>
+          new Promise<SubmitSmResp>((_resolve, reject) => {
+            signal?.addEventListener("abort", () => reject(new RequestAbortedError("not written")));
+          }),
+      },
+    };
+    const result = await runAttempt(deps(ROUTED, t, { partTimeoutMs: 20 }).d, message(), [part(1, "hello")]);
+    expect(result.decision).toMatchObject({ kind: "retry", counted: false });
+  });
+
+  test("an answer that comes after partTimeoutMs, within the grace, is the part's outcome: sent, its id told", async () => {
+    const told: string[] = [];
+    const t: SubmitTarget = {
+      config: CONFIG,
+      pool: {
+        submit: (_body, _waitMs, signal) =>
+          new Promise<SubmitSmResp>((resolve) => {
+            signal?.addEventListener("abort", () =>
+              setTimeout(
+                () =>
+                  resolve({
+                    command: "submit_sm_resp",
+                    command_status: 0,
+                    sequence_number: 1,
+                    message_id: "in-hand",
+                  } as SubmitSmResp),
+                5,
+              ),
+            );
+          }),
+      },
+    };
+    const accepted = (_m: string, _u: string, id: string) => told.push(id);
+    const result = await runAttempt(deps(ROUTED, t, { partTimeoutMs: 50, accepted }).d, message(), [
+      part(1, "hello"),
+    ]);
+    expect(result.decision).toEqual({ kind: "sent" });
+    expect(told).toEqual(["in-hand"]);
   });
 
   test("a submit that never settles is given up after partTimeoutMs as an unknown outcome", async () => {

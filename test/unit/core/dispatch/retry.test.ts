@@ -52,7 +52,14 @@ describe("classifySubmitError", () => {
     });
   });
 
-  test("throttling statuses are resent from memory", () => {
+  test("throttling statuses are resent from memory, and retried without counting when they persist", () => {
+    for (const status of [CommandStatus.ESME_RTHROTTLED, CommandStatus.ESME_RMSGQFUL]) {
+      expect(classifySubmitError(new SmppStatusError(status))).toMatchObject({
+        kind: "retry",
+        counted: false,
+        status,
+      });
+    }
     expect(isThrottle(new SmppStatusError(CommandStatus.ESME_RTHROTTLED))).toBe(true);
     expect(isThrottle(new SmppStatusError(CommandStatus.ESME_RMSGQFUL))).toBe(true);
     expect(isThrottle(new SmppStatusError(CommandStatus.ESME_RSYSERR))).toBe(false);
