@@ -153,7 +153,7 @@ export class InboundProcessor implements InboundPduHandler {
   /** Deletes the repeat keys of SMS the SMSC was seen to take; a failure only keeps them recognisable. */
   private async forget(keys: Buffer[]): Promise<void> {
     try {
-      await forgetRepeatKeys(this.db, keys);
+      await withConflictRetry(() => forgetRepeatKeys(this.db, keys));
       this.counters.forgotten += keys.length;
     } catch (error) {
       this.options.logger?.warn(

@@ -333,10 +333,14 @@ export type RetentionTable = "joined parts" | "repeat keys";
  * them again, so from now on the same text from the same sender is a new SMS, not a repeat.
  */
 export async function forgetRepeatKeys(db: Executor, keys: readonly Buffer[]): Promise<void> {
+  // Rows locked in key order, as the store's insert takes them, so the two cannot deadlock.
   await queryRows(
     db,
-    sql`DELETE FROM inbound_repeat_keys
-        WHERE key IN (SELECT decode(h, 'hex') FROM unnest(${sql.param(keys.map((k) => k.toString("hex")))}::text[]) AS h)`,
+    sql`DELETE FROM inbound_repeat_keys WHERE key IN (
+          SELECT key FROM inbound_repeat_keys
+          WHERE key IN (SELECT decode(h, 'hex') FROM unnest(${sql.param(keys.map((k) => k.toString("hex")))}::text[]) AS h)
+          ORDER BY key
+          FOR UPDATE)`,
   );
 }
 
