@@ -101,8 +101,9 @@ export async function getDelivery(
 /**
  * Sends the delivery again as soon as a worker polls, whatever its status: a `dead` or `succeeded`
  * one gets one more attempt (and, if that fails, whatever the schedule has left), a waiting one is
- * moved to now, in each case to the endpoint's current URL. Refused (409) while the endpoint is
- * disabled. The caller should wake the worker.
+ * moved to now, in each case to the endpoint's current URL. One a worker holds (leased: being sent,
+ * or about to be) keeps its lease, so it is not claimed and sent a second time beside that send.
+ * Refused (409) while the endpoint is disabled. The caller should wake the worker.
  */
 export async function retryDelivery(
   db: Database,
@@ -122,9 +123,10 @@ export async function retryDelivery(
       // statement, so a PATCH of `url` committed before it is seen.
       url: sql`(SELECT ${webhookEndpoints.url} FROM ${webhookEndpoints} WHERE ${webhookEndpoints.id} = ${endpointId})`,
       status: "pending",
-      nextAttemptAt: sql`now()`,
-      leaseOwner: null,
-      leaseExpiresAt: null,
+      // A lease is next_attempt_at pushed ahead (worker/claim.ts): a held row stays not due.
+      nextAttemptAt: sql`CASE WHEN ${webhookDeliveries.leaseExpiresAt} > now() THEN ${webhookDeliveries.nextAttemptAt} ELSE now() END`,
+      leaseOwner: sql`CASE WHEN ${webhookDeliveries.leaseExpiresAt} > now() THEN ${webhookDeliveries.leaseOwner} END`,
+      leaseExpiresAt: sql`CASE WHEN ${webhookDeliveries.leaseExpiresAt} > now() THEN ${webhookDeliveries.leaseExpiresAt} END`,
       updatedAt: sql`now()`,
     })
     .where(and(eq(webhookDeliveries.id, deliveryId), eq(webhookDeliveries.endpointId, endpointId)))

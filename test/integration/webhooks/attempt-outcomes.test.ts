@@ -237,6 +237,35 @@ describe("the attempt log and the schedule's defaults", () => {
   });
 });
 
+describe("manual retry", () => {
+  it("of a delivery a worker is sending does not send it a second time beside that send", async () => {
+    const worker = h.worker();
+    await stopping(worker, async () => {
+      const customer = await h.customer();
+      const endpoint = await h.endpoint(customer.key, `${receiver.url}?inflight=1`);
+      receiver.behaviour = { kind: "hang" };
+      try {
+        const [eventId = ""] = await h.emit([
+          { accountId: customer.accountId, type: "message.sent", data: messageData(7) },
+        ]);
+        await waitFor(() => requestsOf(receiver, eventId).length === 1, "the send in flight");
+        const delivery = await deliveryOf(eventId);
+        const retried = await h.call(
+          "POST",
+          `/v1/webhook-endpoints/${endpoint.id}/deliveries/${delivery?.id}/retry`,
+          { token: customer.key },
+        );
+        expect(retried.status).toBe(202);
+        // The worker polls every 25 ms: a delivery whose lease the retry dropped is claimed again at once.
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        expect(requestsOf(receiver, eventId)).toHaveLength(1);
+      } finally {
+        receiver.behaviour = { kind: "status", status: 200 };
+      }
+    });
+  });
+});
+
 describe("signing when sent late", () => {
   it("stamps each attempt with its own time: a retry hours after the event still verifies", async () => {
     const worker = h.worker();
