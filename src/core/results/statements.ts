@@ -122,6 +122,13 @@ export interface RetryPolicy {
   backoffMaxMs: number;
   /** ± fraction of random spread on each back-off, so retries of a burst do not return together. Default 0.2. */
   jitter: number;
+  /**
+   * An attempt given back (nothing reached the SMSC: throttled, no bound session) does not double the
+   * back-off, so a message that keeps waiting would come back every second for as long as it waits.
+   * Its back-off is at least this fraction of how long it has been due, up to the cap: after a minute
+   * of waiting it comes back every 6 s, after 50 minutes every 5. Default 0.1.
+   */
+  waitingBackoffFraction: number;
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
@@ -129,12 +136,13 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   backoffBaseMs: 1000,
   backoffMaxMs: 300_000,
   jitter: 0.2,
+  waitingBackoffFraction: 0.1,
 };
 
 /**
  * Records how the attempt ended, for messages still `sending` (another writer cannot have finished
  * them). sent → `sent` + submitted_at; failed → `failed` + error + done_at; retry → `queued` with
- * next_attempt_at = now + back-off, or `failed` RETRIES_EXHAUSTED when the budget is spent or the next
+ * next_attempt_at = now + back-off (see RetryPolicy), or `failed` RETRIES_EXHAUSTED when the budget is spent or the next
  * try would fall after expires_at. The lease is released in every case: a retry is the poller's work.
  * Rows are locked in id order so concurrent writers (lease renewal, receipts) cannot deadlock on them.
  */
@@ -158,8 +166,12 @@ export async function writeMessages(
         ), cur AS (
           SELECT m.id, m.attempts - v.refund AS attempts, m.expires_at, v.kind, v.error_code,
                  v.error_message, v.smpp_status, v.upstream_id,
-                 now() + make_interval(secs => least(${policy.backoffMaxMs}::float8,
-                     ${policy.backoffBaseMs}::float8 * power(2, greatest(m.attempts - v.refund - 1, 0)))
+                 now() + make_interval(secs => least(${policy.backoffMaxMs}::float8, greatest(
+                     ${policy.backoffBaseMs}::float8 * power(2, greatest(m.attempts - v.refund - 1, 0)),
+                     CASE WHEN v.refund = 1
+                       THEN extract(epoch FROM now() - greatest(m.created_at, coalesce(m.send_at, m.created_at)))
+                            * 1000 * ${policy.waitingBackoffFraction}::float8
+                       ELSE 0 END))
                    * (1 + ${policy.jitter}::float8 * (2 * random() - 1)) / 1000) AS retry_at
           FROM messages m JOIN v ON v.id = m.id
           WHERE m.status = 'sending'

@@ -11,7 +11,13 @@ import { type MessageWrite, type RetryPolicy, writeMessages } from "../../../src
 import { type MessageStatus, messages } from "../../../src/db/schema.js";
 import { createTestDatabase, type TestDatabase } from "../../helpers/db.js";
 
-const POLICY: RetryPolicy = { maxAttempts: 5, backoffBaseMs: 1000, backoffMaxMs: 10_000, jitter: 0 };
+const POLICY: RetryPolicy = {
+  maxAttempts: 5,
+  backoffBaseMs: 1000,
+  backoffMaxMs: 10_000,
+  jitter: 0,
+  waitingBackoffFraction: 0.1,
+};
 
 let database: TestDatabase;
 let accountId = "";
@@ -25,7 +31,10 @@ afterAll(async () => {
 });
 
 /** A message as the claim leaves it: `sending`, leased, `attempts` counted. */
-async function claimed(attempts: number, options: { expiresInMs?: number; status?: MessageStatus } = {}) {
+async function claimed(
+  attempts: number,
+  options: { expiresInMs?: number; status?: MessageStatus; dueForMs?: number } = {},
+) {
   const id = newId("msg");
   const now = Date.now();
   await database.db.insert(messages).values({
@@ -43,6 +52,7 @@ async function claimed(attempts: number, options: { expiresInMs?: number; status
     leaseExpiresAt: new Date(now + 30_000),
     nextAttemptAt: new Date(now + 30_000),
     expiresAt: options.expiresInMs === undefined ? null : new Date(now + options.expiresInMs),
+    ...(options.dueForMs !== undefined && { createdAt: new Date(now - options.dueForMs) }),
   });
   return id;
 }
@@ -114,6 +124,19 @@ describe("retry policy", () => {
     const row = await write(retry(id, true));
     expect(row).toMatchObject({ status: "queued", attempts: POLICY.maxAttempts - 1 });
     expect(backoffMs(row)).toBe(POLICY.backoffBaseMs * 2 ** (POLICY.maxAttempts - 2));
+  });
+
+  test("an attempt given back to a message long due waits a tenth of that, up to the cap, not the base", async () => {
+    // Throttled or no bound session for a while: no attempt counted, yet it must not come back every second.
+    const waited = await write(retry(await claimed(1, { dueForMs: 60_000 }), true));
+    expect(waited).toMatchObject({ status: "queued", attempts: 0 });
+    expect(backoffMs(waited)).toBeGreaterThanOrEqual(6000);
+    expect(backoffMs(waited)).toBeLessThan(6500);
+    const long = await write(retry(await claimed(1, { dueForMs: 3_600_000 }), true));
+    expect(backoffMs(long)).toBe(POLICY.backoffMaxMs);
+    // Counted attempts keep their doubling, however long the message has been due.
+    const counted = await write(retry(await claimed(1, { dueForMs: 60_000 })));
+    expect(backoffMs(counted)).toBe(POLICY.backoffBaseMs);
   });
 
   test("a message no longer `sending` (canceled, finished elsewhere) is not rewritten", async () => {
