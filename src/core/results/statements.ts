@@ -142,8 +142,8 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 /**
  * Records how the attempt ended, for messages still `sending` (another writer cannot have finished
  * them). sent → `sent` + submitted_at; failed → `failed` + error + done_at; retry → `queued` with
- * next_attempt_at = now + back-off (see RetryPolicy), or `failed` RETRIES_EXHAUSTED when the budget is spent or the next
- * try would fall after expires_at. The lease is released in every case: a retry is the poller's work.
+ * next_attempt_at = now + back-off (see RetryPolicy), or `failed` RETRIES_EXHAUSTED when the budget is
+ * spent or the next try would fall after expires_at. The lease is released in every case: a retry is the poller's work.
  * Rows are locked in id order so concurrent writers (lease renewal, receipts) cannot deadlock on them.
  */
 export async function writeMessages(
