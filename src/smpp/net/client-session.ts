@@ -529,7 +529,8 @@ export class ClientSession extends EventEmitter<ClientSessionEvents> {
     this.readProbe = setTimeout(() => {
       this.readProbe = undefined;
       if (this.answerReads.size === 0 || this.currentState !== "bound") return;
-      this.keepAlive.probe(() => this.conn);
+      // One already out may have left before the answers: try again once it is settled.
+      if (!this.keepAlive.probe(() => this.conn)) this.scheduleReadProbe();
     }, READ_PROBE_MS);
     this.readProbe.unref();
   }

@@ -50,9 +50,11 @@ export class KeepAlive {
     this.timer.unref();
   }
 
-  /** Sends an enquire_link now on `connection()`, unless one is outstanding (its response serves too). */
-  probe(connection: () => PduConnection | undefined): void {
-    if (!this.pending) void this.enquireLink(connection);
+  /** Sends an enquire_link now on `connection()`, unless one is outstanding; true when it sent one. */
+  probe(connection: () => PduConnection | undefined): boolean {
+    if (this.pending) return false;
+    void this.enquireLink(connection);
+    return true;
   }
 
   stop(): void {

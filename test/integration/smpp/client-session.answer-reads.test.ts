@@ -17,15 +17,21 @@ afterEach(async () => {
 /** What the peer saw, in order: "deliver_sm_resp <status>", "enquire_link", "submit_sm". */
 type Seen = string[];
 
-/** A peer SMSC that binds anyone; answers submit_sm and (unless `silent`) enquire_link. */
-async function peer(options: { silent?: boolean } = {}) {
+/**
+ * A peer SMSC that binds anyone; answers submit_sm and (unless `silent`) enquire_link, the first one
+ * `firstEnquireDelayMs` late.
+ */
+async function peer(options: { silent?: boolean; firstEnquireDelayMs?: number } = {}) {
   const seen: Seen = [];
+  let enquiries = 0;
   const smsc = await startPeerSmsc((session: PeerSession) => {
     session.on("bind_transceiver", (pdu) => session.send(pdu.response({ system_id: "PEER" })));
     session.on("unbind", (pdu) => session.send(pdu.response()));
     session.on("enquire_link", (pdu) => {
       seen.push("enquire_link");
-      if (!options.silent) session.send(pdu.response());
+      if (options.silent) return;
+      const delayMs = enquiries++ === 0 ? (options.firstEnquireDelayMs ?? 0) : 0;
+      setTimeout(() => session.send(pdu.response()), delayMs);
     });
     session.on("submit_sm", (pdu) => {
       seen.push("submit_sm");
@@ -89,6 +95,17 @@ test("on a link with nothing to send, an enquire_link goes out to prove it", asy
   await eventually(() => read.length === 1, 5000, "the answer proven read");
   expect(read).toEqual(["YES"]);
   expect(p.seen).toEqual(["deliver_sm_resp 0", "enquire_link"]);
+});
+
+test("an enquire_link already out when the answer left proves nothing: another follows it", async () => {
+  const p = await peer({ firstEnquireDelayMs: 2000 });
+  const { read } = await session(p.smsc.port, {}, { responseTimeoutMs: 60_000 });
+  p.deliver("first");
+  await eventually(() => p.seen.includes("enquire_link"), 5000, "the first probe");
+  p.deliver("second"); // answered while that probe waits for its response
+  await eventually(() => read.includes("second"), 10_000, "the second answer proven read");
+  expect(read).toEqual(["first", "second"]);
+  expect(p.seen.filter((s) => s === "enquire_link")).toHaveLength(2);
 });
 
 test("an SMSC that answers nothing of ours proves nothing", async () => {
