@@ -17,10 +17,10 @@ import { withConflictRetry } from "../dispatch/conflict-retry.js";
 import type { MessageRow } from "../messages/sink.js";
 import type { UpstreamNames } from "../results/message-events.js";
 import { applyPartReceipts, isFinalStat, type PartReceipt } from "./apply.js";
-import { DEFAULT_RECEIPT_MATCH_HORIZON_MS, PART_SENT_AT, receiptFitsPart } from "./horizon.js";
+import { DEFAULT_RECEIPT_MATCH_HORIZON_MS, receiptFitsPart } from "./horizon.js";
 import { matchKeys } from "./match-keys.js";
 import { deleteExpiredUnmatched } from "./retention.js";
-import type { UpstreamDirectory } from "./writer.js";
+import { findParts, type UpstreamDirectory } from "./writer.js";
 
 /**
  * Most waiting receipts the result writer takes per new part id. An SMSC may deliver one receipt a few
@@ -214,9 +214,10 @@ export class UnmatchedSweeper {
 
   /** Matches what it can; returns the upstream id of each receipt matched. */
   private async sweepIn(tx: Executor): Promise<string[]> {
-    const waiting = await queryRows<WaitingReceipt>(
+    const waiting = await queryRows<WaitingReceipt & { received_at: string }>(
       tx,
-      sql`SELECT id, upstream_id, smsc_id_key, smsc_message_id, stat, err FROM receipts
+      sql`SELECT id, upstream_id, smsc_id_key, smsc_message_id, stat, err, received_at::text AS received_at
+          FROM receipts
           WHERE message_id IS NULL AND smsc_id_key <> ''
             AND received_at > now() - make_interval(secs => ${this.windowMs / 1000})
           ORDER BY received_at LIMIT ${this.batch}
@@ -227,9 +228,18 @@ export class UnmatchedSweeper {
       const format = this.upstreams.get(r.upstream_id)?.config.message_id_format ?? "auto";
       return matchKeys(r.smsc_message_id, format);
     });
-    const found = await findPartsFor(
+    // Looked up per receipt, not per id alone: two receipts naming one id may differ in age, and only
+    // the young one may match.
+    const found = await findParts(
       tx,
-      waiting.flatMap((r, i) => (keysOf[i] ?? []).map((key) => ({ receiptId: r.id, key }))),
+      waiting.flatMap((r, i) =>
+        (keysOf[i] ?? []).map((key) => ({
+          ref: r.id,
+          upstreamId: r.upstream_id,
+          key,
+          receivedAt: r.received_at,
+        })),
+      ),
       this.matchHorizonMs,
     );
     const placed = waiting.flatMap((r, i) => {
@@ -242,36 +252,6 @@ export class UnmatchedSweeper {
     await markAndApply(tx, placed, this.names);
     return placed.map((p) => p.receipt.upstream_id);
   }
-}
-
-/**
- * For each (receipt, key), the newest part with that key the receipt can be for: sent before it came
- * and not longer before than `horizonMs` ({@link receiptFitsPart}). Keyed by receipt, not by id alone: two receipts naming one id may differ in age, and only the young
- * one may match. The map key is `receiptId \0 key`.
- */
-async function findPartsFor(
-  tx: Executor,
-  lookups: ReadonlyArray<{ receiptId: string; key: string }>,
-  horizonMs: number,
-): Promise<Map<string, { messageId: string; index: number }>> {
-  const out = new Map<string, { messageId: string; index: number }>();
-  if (lookups.length === 0) return out;
-  const rows = await queryRows<{ receipt_id: string; key: string; message_id: string; index: number }>(
-    tx,
-    sql`SELECT c.receipt_id, c.key, p.message_id, p."index"
-        FROM unnest(${sql.param(lookups.map((l) => l.receiptId))}::text[],
-                    ${sql.param(lookups.map((l) => l.key))}::text[]) AS c(receipt_id, key)
-        JOIN receipts r ON r.id = c.receipt_id
-        JOIN message_parts p ON p.upstream_id = r.upstream_id AND p.smsc_id_key = c.key
-        WHERE p.smsc_id_key IS NOT NULL
-          AND ${receiptFitsPart(sql`r.received_at`, PART_SENT_AT, horizonMs)}
-        ORDER BY p.submitted_at NULLS FIRST, p.message_id, p."index"`,
-  );
-  // In submit order, so the map keeps the newest part (see findParts in writer.ts). Parts stored before
-  // sent_at existed are judged by submitted_at.
-  for (const row of rows)
-    out.set(`${row.receipt_id}\u0000${row.key}`, { messageId: row.message_id, index: row.index });
-  return out;
 }
 
 async function markAndApply(

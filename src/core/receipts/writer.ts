@@ -183,7 +183,9 @@ export class ReceiptWriter {
   private async store(tx: Executor, items: Pending[]): Promise<boolean[]> {
     const found = await findParts(
       tx,
-      items.flatMap((item) => item.keys.map((key) => ({ upstreamId: item.upstreamId, key }))),
+      items.flatMap((item) =>
+        item.keys.map((key) => ({ ref: item.upstreamId, upstreamId: item.upstreamId, key })),
+      ),
       this.options.matchHorizonMs ?? DEFAULT_RECEIPT_MATCH_HORIZON_MS,
     );
     const rows = items.map((item) => {
@@ -248,37 +250,45 @@ export class ReceiptWriter {
 }
 
 /**
- * Parts by (upstream, smsc_id_key) sent within `horizonMs` of now (the receipts' arrival), for many keys
- * in one indexed lookup. The map key is `upstreamId \0 key`.
+ * One receipt's lookup of its part: by (upstream, smsc_id_key), for a receipt received at `receivedAt`
+ * (PostgreSQL timestamptz text; absent: now, as on arrival). `ref` names the lookup in the result.
+ */
+export interface PartLookup {
+  ref: string;
+  upstreamId: string;
+  key: string;
+  receivedAt?: string;
+}
+
+/**
+ * For many lookups in one indexed statement, the newest part each receipt can be for (sent within
+ * `horizonMs` before it came, {@link receiptFitsPart}). The map key is `ref \0 key`.
  */
 export async function findParts(
   tx: Executor,
-  lookups: ReadonlyArray<{ upstreamId: string; key: string }>,
+  lookups: readonly PartLookup[],
   horizonMs: number,
 ): Promise<Map<string, PartRef>> {
   const out = new Map<string, PartRef>();
   if (lookups.length === 0) return out;
-  const rows = await queryRows<{
-    message_id: string;
-    index: number;
-    upstream_id: string;
-    smsc_id_key: string;
-  }>(
+  const rows = await queryRows<{ ref: string; key: string; message_id: string; index: number }>(
     tx,
-    sql`SELECT p.message_id, p."index", p.upstream_id, p.smsc_id_key
-        FROM unnest(${sql.param(lookups.map((l) => l.upstreamId))}::text[],
-                    ${sql.param(lookups.map((l) => l.key))}::text[]) AS c(upstream_id, key)
+    sql`SELECT c.ref, c.key, p.message_id, p."index"
+        FROM unnest(${sql.param(lookups.map((l) => l.ref))}::text[],
+                    ${sql.param(lookups.map((l) => l.upstreamId))}::text[],
+                    ${sql.param(lookups.map((l) => l.key))}::text[],
+                    ${sql.param(lookups.map((l) => l.receivedAt ?? ""))}::text[])
+          AS c(ref, upstream_id, key, received_at)
         JOIN message_parts p ON p.upstream_id = c.upstream_id AND p.smsc_id_key = c.key
         WHERE p.smsc_id_key IS NOT NULL
-          AND ${receiptFitsPart(sql`now()`, PART_SENT_AT, horizonMs)}
+          AND ${receiptFitsPart(sql`coalesce(nullif(c.received_at, '')::timestamptz, now())`, PART_SENT_AT, horizonMs)}
         ORDER BY p.submitted_at NULLS FIRST, p.message_id, p."index"`,
   );
   // In submit order, so the map keeps the newest part of a key: SMSCs hand ids out again (counters
   // wrap or restart), and a receipt went to whichever old part the index returned last, leaving the
-  // part it was for `sent` for good.
-  for (const row of rows) {
-    out.set(`${row.upstream_id}\u0000${row.smsc_id_key}`, { messageId: row.message_id, index: row.index });
-  }
+  // part it was for `sent` for good. Parts stored before sent_at existed are judged by submitted_at.
+  for (const row of rows)
+    out.set(`${row.ref}\u0000${row.key}`, { messageId: row.message_id, index: row.index });
   return out;
 }
 
