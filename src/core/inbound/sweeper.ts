@@ -10,6 +10,7 @@
 import type { Logger } from "pino";
 import type { Database, Transaction } from "../../db/client.js";
 import { withConflictRetry } from "../dispatch/conflict-retry.js";
+import { SweepLoop } from "../sweep-loop.js";
 import { assembleGroups, type InboundStored, recordInbound } from "./record.js";
 import {
   deleteExpired,
@@ -39,36 +40,32 @@ export interface InboundSweeperOptions {
 
 export class InboundSweeper {
   private readonly incompleteAfterSeconds: number;
-  private readonly intervalMs: number;
   private readonly batchSize: number;
   private readonly retentionSeconds: number;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = true;
+  private readonly loop: SweepLoop;
 
   constructor(
     private readonly db: Database,
     private readonly options: InboundSweeperOptions = {},
   ) {
     this.incompleteAfterSeconds = (options.incompleteAfterMs ?? 86_400_000) / 1000;
-    this.intervalMs = Math.max(1, options.intervalMs ?? 60_000);
     this.batchSize = Math.max(1, options.batchSize ?? 100);
     this.retentionSeconds = (options.repeatRetentionMs ?? 3_600_000) / 1000;
+    this.loop = new SweepLoop(
+      () => this.sweepOnce(),
+      Math.max(1, options.intervalMs ?? 60_000),
+      (error) => this.options.logger?.error({ err: error }, "inbound sweep failed"),
+    );
   }
 
   /** Sweeps now and then every `intervalMs` until {@link stop}. */
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
   /** Stops the timer and waits for a running sweep to finish. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
+    await this.loop.stop();
   }
 
   /**
@@ -111,22 +108,5 @@ export class InboundSweeper {
       }
     }
     return { groups: due.length, created: stored };
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.running = this.sweepOnce()
-        .then(
-          () => undefined,
-          (error: unknown) => this.options.logger?.error({ err: error }, "inbound sweep failed"),
-        )
-        .finally(() => {
-          this.running = undefined;
-          this.schedule(this.intervalMs);
-        });
-    }, delayMs);
-    this.timer.unref();
   }
 }

@@ -13,6 +13,7 @@ import type { Logger } from "pino";
 import { type Database, type Executor, queryRows } from "../../db/client.js";
 import { withConflictRetry } from "../dispatch/conflict-retry.js";
 import { deleteExpired } from "../inbound/statements.js";
+import { SweepLoop } from "../sweep-loop.js";
 import { deleteDanglingReceipts } from "./dangling-receipts.js";
 import { deleteOldEvents } from "./events.js";
 import { deleteOldInbound } from "./inbound.js";
@@ -57,13 +58,10 @@ interface BatchResult {
 }
 
 export class RetentionSweeper {
-  private readonly intervalMs: number;
   private readonly batchSize: number;
   private readonly pauseMs: number;
   private readonly maxBatches: number;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
-  private stopped = true;
+  private readonly loop: SweepLoop;
   /** Set by {@link stop}: a sweep in progress ends after its current batch. */
   private halting = false;
 
@@ -71,27 +69,27 @@ export class RetentionSweeper {
     private readonly db: Database,
     private readonly options: RetentionSweeperOptions,
   ) {
-    this.intervalMs = Math.max(1, options.intervalMs ?? 300_000);
     this.batchSize = Math.max(1, options.batchSize ?? 2000);
     this.pauseMs = Math.max(0, options.pauseMs ?? 50);
     this.maxBatches = Math.max(1, options.maxBatches ?? 500);
+    this.loop = new SweepLoop(
+      () => this.sweepOnce(),
+      Math.max(1, options.intervalMs ?? 300_000),
+      (error) => this.options.logger?.error({ err: error }, "retention sweep failed"),
+    );
   }
 
   /** Sweeps now and then every `intervalMs` until {@link stop}; does nothing when retention is off. */
   start(): void {
-    if (!this.stopped || this.options.retentionMs === null) return;
-    this.stopped = false;
+    if (this.options.retentionMs === null) return;
     this.halting = false;
-    this.schedule(0);
+    this.loop.start();
   }
 
   /** Stops the timer; a sweep in progress ends after its current batch, and is waited for. */
   async stop(): Promise<void> {
-    this.stopped = true;
     this.halting = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    this.timer = undefined;
-    await this.running;
+    await this.loop.stop();
   }
 
   /**
@@ -174,19 +172,5 @@ export class RetentionSweeper {
       after = result.last ?? after;
       if (this.pauseMs > 0) await new Promise((resolve) => setTimeout(resolve, this.pauseMs));
     }
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.running = this.sweepOnce()
-        .catch((error: unknown) => this.options.logger?.error({ err: error }, "retention sweep failed"))
-        .finally(() => {
-          this.running = undefined;
-          this.schedule(this.intervalMs);
-        });
-    }, delayMs);
-    this.timer.unref();
   }
 }
