@@ -1,3 +1,4 @@
+import { emptyPdu } from "../../src/smpp/codec.js";
 import type { PduOf } from "../../src/smpp/pdu.js";
 
 /**
@@ -6,26 +7,13 @@ import type { PduOf } from "../../src/smpp/pdu.js";
  */
 export function deliverSm(fields: Partial<PduOf<"deliver_sm">> = {}): PduOf<"deliver_sm"> {
   return {
-    command: "deliver_sm",
-    command_status: 0,
-    sequence_number: 1,
-    service_type: "",
+    ...emptyPdu("deliver_sm", 1),
     source_addr_ton: 1,
     source_addr_npi: 1,
     source_addr: "447700900123",
     dest_addr_ton: 1,
     dest_addr_npi: 1,
     destination_addr: "447700900999",
-    esm_class: 0,
-    protocol_id: 0,
-    priority_flag: 0,
-    schedule_delivery_time: "",
-    validity_period: "",
-    registered_delivery: 0,
-    replace_if_present_flag: 0,
-    data_coding: 0,
-    sm_default_msg_id: 0,
-    short_message: Buffer.alloc(0),
     ...fields,
   };
 }
