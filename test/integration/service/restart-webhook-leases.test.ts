@@ -2,12 +2,12 @@
  * The service restarted under the same instance id (same host and port) sends at once the webhook
  * deliveries its previous run had leased, rather than after their lease (5 minutes by default).
  */
-import { Writable } from "node:stream";
 import { sql } from "drizzle-orm";
 import { afterAll, describe, expect, it } from "vitest";
 import { appendEvents } from "../../../src/core/events/outbox.js";
 import { createLogger } from "../../../src/log.js";
 import { type RunningService, startService } from "../../../src/main.js";
+import { logLines } from "../../helpers/log-lines.js";
 import { call, startReceiver, startTestService, type TestService, testConfig, waitFor } from "./harness.js";
 
 const INSTANCE = "restarted-host:8080";
@@ -47,16 +47,8 @@ describe("a restart under the same instance id", () => {
             lease_expires_at = now() + interval '10 minutes', next_attempt_at = now() + interval '10 minutes'`,
     );
 
-    let log = "";
-    const logger = createLogger({
-      level: "info",
-      destination: new Writable({
-        write(chunk: Buffer, _encoding, done) {
-          log += chunk.toString("utf8");
-          done();
-        },
-      }),
-    });
+    const log = logLines();
+    const logger = createLogger({ level: "info", destination: log.stream });
     second = await startService(config, {
       logger,
       database: first.database,
@@ -66,6 +58,6 @@ describe("a restart under the same instance id", () => {
     });
     await waitFor(() => receiver?.received.length === 1, "the previous run's delivery");
     expect(receiver.received[0]?.headers["webhook-id"]).toBe(eventId);
-    expect(log).toContain("taking back webhook deliveries of a previous run");
+    expect(log.lines.some((l) => l.msg === "taking back webhook deliveries of a previous run")).toBe(true);
   });
 });
