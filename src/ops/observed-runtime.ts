@@ -8,14 +8,11 @@
 import type { Logger } from "pino";
 import type { SubmitTarget } from "../core/dispatch/attempt.js";
 import type { DispatchRuntime } from "../core/dispatch/dispatcher.js";
+import { isThrottle } from "../core/dispatch/retry.js";
 import type { SessionInfo, UpstreamConfig } from "../core/upstream-runtime.js";
 import { type LiveUpstream, PoolRuntime, type PoolRuntimeOptions } from "../core/upstream-runtime-pools.js";
 import { commandName } from "../smpp/commands.js";
-import { CommandStatus, SmppStatusError } from "../smpp/status.js";
 import type { ServiceMetrics, UpstreamSnapshot } from "./metrics.js";
-
-/** The answers of an SMSC that takes no more for now (the session pauses; the part is sent again). */
-const THROTTLING: ReadonlySet<number> = new Set([CommandStatus.ESME_RTHROTTLED, CommandStatus.ESME_RMSGQFUL]);
 
 /** The `upstream` label of an upstream no longer applied here (deleted while its work finished). */
 export const UNKNOWN_UPSTREAM = "unknown";
@@ -127,9 +124,7 @@ export class ObservedPoolRuntime extends PoolRuntime {
           try {
             return await live.pool.submit(body, waitMs, signal);
           } catch (error) {
-            if (error instanceof SmppStatusError && THROTTLING.has(error.status)) {
-              metrics.throttled(live.config.name);
-            }
+            if (isThrottle(error)) metrics.throttled(live.config.name);
             throw error;
           } finally {
             metrics.submitDuration(live.config.name, (performance.now() - started) / 1000);

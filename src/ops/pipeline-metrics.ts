@@ -62,30 +62,23 @@ export function backlogSources(
   upstreams: () => Iterable<{ id: string; name: string }>,
   options: BacklogSourceOptions,
 ): Pick<MetricsSources, "unmatchedReceipts" | "messageBacklog" | "webhookQueueDepth"> {
-  const onError = (what: string) => (error: unknown) =>
-    options.logger?.warn({ err: error }, `metrics: counting ${what} failed`);
+  const read = <T>(what: string, count: () => Promise<T>) =>
+    scrapeRead(count, {
+      ttlMs: options.ttlMs,
+      waitMs: SCRAPE_WAIT_MS,
+      onError: (error) => options.logger?.warn({ err: error }, `metrics: counting ${what} failed`),
+    });
   return {
-    unmatchedReceipts: scrapeRead(
-      async () => {
-        const live = [...upstreams()];
-        const counts = await readUnmatchedReceipts(
-          db,
-          live.map((u) => u.id),
-        );
-        return new Map(live.map((u) => [u.name, counts.get(u.id) ?? 0]));
-      },
-      { ttlMs: options.ttlMs, waitMs: SCRAPE_WAIT_MS, onError: onError("unmatched receipts") },
-    ),
-    messageBacklog: scrapeRead(() => readMessageBacklog(db), {
-      ttlMs: options.ttlMs,
-      waitMs: SCRAPE_WAIT_MS,
-      onError: onError("the message backlog"),
+    unmatchedReceipts: read("unmatched receipts", async () => {
+      const live = [...upstreams()];
+      const counts = await readUnmatchedReceipts(
+        db,
+        live.map((u) => u.id),
+      );
+      return new Map(live.map((u) => [u.name, counts.get(u.id) ?? 0]));
     }),
-    webhookQueueDepth: scrapeRead(() => readWebhookQueueDepth(db), {
-      ttlMs: options.ttlMs,
-      waitMs: SCRAPE_WAIT_MS,
-      onError: onError("the webhook queue"),
-    }),
+    messageBacklog: read("the message backlog", () => readMessageBacklog(db)),
+    webhookQueueDepth: read("the webhook queue", () => readWebhookQueueDepth(db)),
   };
 }
 
