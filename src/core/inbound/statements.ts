@@ -6,7 +6,7 @@
 
 import { sql } from "drizzle-orm";
 import { type Executor, queryRows } from "../../db/client.js";
-import { countDeleted } from "../../db/count-deleted.js";
+import { countRows } from "../../db/count-rows.js";
 import type { Dcs0Charset, Encoding } from "../../db/schema.js";
 
 /** The segments of one concatenated SMS share these. */
@@ -365,5 +365,5 @@ export function deleteExpired(
       : sql`DELETE FROM inbound_repeat_keys WHERE key IN (
               SELECT key FROM inbound_repeat_keys WHERE received_at < ${cutoff} LIMIT ${limit})
             RETURNING 1`;
-  return countDeleted(tx, deleted);
+  return countRows(tx, deleted);
 }

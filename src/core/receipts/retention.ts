@@ -5,7 +5,7 @@
  */
 import { sql } from "drizzle-orm";
 import type { Executor } from "../../db/client.js";
-import { countDeleted } from "../../db/count-deleted.js";
+import { countRows } from "../../db/count-rows.js";
 
 /**
  * Deletes up to `limit` unmatched receipts received more than `olderThanSeconds` ago, oldest first, and
@@ -17,7 +17,7 @@ export function deleteExpiredUnmatched(
   olderThanSeconds: number,
   limit: number,
 ): Promise<number> {
-  return countDeleted(
+  return countRows(
     tx,
     sql`DELETE FROM receipts WHERE id IN (
           SELECT id FROM receipts

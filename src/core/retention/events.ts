@@ -16,7 +16,7 @@
  */
 import { sql } from "drizzle-orm";
 import { type Executor, queryRows } from "../../db/client.js";
-import { countDeleted } from "../../db/count-deleted.js";
+import { countRows } from "../../db/count-rows.js";
 import { firstIdAt, idTime } from "../ids.js";
 
 /**
@@ -86,15 +86,15 @@ export async function deleteOldEvents(
   if (doomedEvents.length === 0) return batch;
 
   // The attempts would go by cascade (indexed by delivery); deleted first so they are counted.
-  batch.webhook_attempts = await countDeleted(
+  batch.webhook_attempts = await countRows(
     tx,
     sql`DELETE FROM webhook_attempts WHERE delivery_id = ANY(${sql.param(doomedDeliveries)}::text[]) RETURNING 1`,
   );
-  batch.webhook_deliveries = await countDeleted(
+  batch.webhook_deliveries = await countRows(
     tx,
     sql`DELETE FROM webhook_deliveries WHERE id = ANY(${sql.param(doomedDeliveries)}::text[]) RETURNING 1`,
   );
-  batch.events = await countDeleted(
+  batch.events = await countRows(
     tx,
     sql`DELETE FROM events WHERE id = ANY(${sql.param(doomedEvents)}::text[]) RETURNING 1`,
   );

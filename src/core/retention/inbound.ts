@@ -6,7 +6,7 @@
  */
 import { sql } from "drizzle-orm";
 import { type Executor, queryRows } from "../../db/client.js";
-import { countDeleted } from "../../db/count-deleted.js";
+import { countRows } from "../../db/count-rows.js";
 import { firstIdAt } from "../ids.js";
 
 export interface InboundBatch {
@@ -37,7 +37,7 @@ export async function deleteOldInbound(
   const ids = candidates.map((c) => c.id);
   const batch: InboundBatch = { scanned: ids.length, last: ids.at(-1), inbound_messages: 0 };
   if (ids.length === 0) return batch;
-  batch.inbound_messages = await countDeleted(
+  batch.inbound_messages = await countRows(
     tx,
     sql`DELETE FROM inbound_messages WHERE id = ANY(${sql.param(ids)}::text[]) RETURNING 1`,
   );

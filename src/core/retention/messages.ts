@@ -15,7 +15,7 @@
  */
 import { sql } from "drizzle-orm";
 import { type Executor, queryRows } from "../../db/client.js";
-import { countDeleted } from "../../db/count-deleted.js";
+import { countRows } from "../../db/count-rows.js";
 import type { MessageStatus } from "../../db/schema.js";
 import { firstIdAt } from "../ids.js";
 
@@ -89,16 +89,16 @@ export async function deleteSettledMessages(
 
   // Receipts carry the message id as plain text (no foreign key): deleted here, by their index. One
   // being matched to these messages in another transaction right now is not seen: dangling-receipts.ts.
-  batch.receipts = await countDeleted(
+  batch.receipts = await countRows(
     tx,
     sql`DELETE FROM receipts WHERE message_id = ANY(${sql.param(doomed)}::text[]) RETURNING 1`,
   );
   // The parts would go by cascade; deleted first so they are counted.
-  batch.message_parts = await countDeleted(
+  batch.message_parts = await countRows(
     tx,
     sql`DELETE FROM message_parts WHERE message_id = ANY(${sql.param(doomed)}::text[]) RETURNING 1`,
   );
-  batch.messages = await countDeleted(
+  batch.messages = await countRows(
     tx,
     sql`DELETE FROM messages WHERE id = ANY(${sql.param(doomed)}::text[]) RETURNING 1`,
   );

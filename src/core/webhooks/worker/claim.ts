@@ -21,6 +21,7 @@
  */
 import { sql } from "drizzle-orm";
 import { type Executor, queryRows } from "../../../db/client.js";
+import { countRows } from "../../../db/count-rows.js";
 import type { DeliveryToSend } from "../../events/outbox.js";
 
 /**
@@ -146,35 +147,19 @@ export function claimDeliveries(db: Executor, request: ClaimRequest): Promise<Cl
 }
 
 /**
- * Gives back claimed rows that were not sent (the worker is stopping): due again at once, for any
- * instance. Only rows still leased to `owner` are touched.
+ * Gives back rows leased to `owner` that were not sent: due again at once, for any instance. `ids`: the
+ * claimed rows a stopping worker did not send; absent: every row still leased to `owner`, which at
+ * start are the ones a previous run under this instance id took and died with (run it before the worker
+ * takes any hand-off, which leases new rows to the same owner). Returns how many it released.
  */
-export async function releaseDeliveries(db: Executor, owner: string, ids: readonly string[]): Promise<void> {
-  if (ids.length === 0) return;
-  await db.execute(
+export function releaseDeliveries(db: Executor, owner: string, ids?: readonly string[]): Promise<number> {
+  if (ids?.length === 0) return Promise.resolve(0);
+  const only = ids === undefined ? sql`` : sql`id = ANY(${sql.param([...ids])}::text[]) AND `;
+  return countRows(
+    db,
     sql`UPDATE webhook_deliveries
         SET next_attempt_at = now(), lease_owner = NULL, lease_expires_at = NULL
-        WHERE id = ANY(${sql.param([...ids])}::text[]) AND lease_owner = ${owner}
-          AND status IN ('pending', 'failed')`,
+        WHERE ${only}lease_owner = ${owner} AND status IN ('pending', 'failed')
+        RETURNING 1`,
   );
-}
-
-/**
- * At start: deliveries still leased to `owner` were taken by a previous run of this instance (a restart
- * with a stable instance id, as the dispatcher's messages are) and died with it; they are made due now
- * instead of after the lease. Run it before the worker takes any hand-off, which leases new rows to the
- * same owner. Returns how many it released.
- */
-export async function releaseOwnDeliveries(db: Executor, owner: string): Promise<number> {
-  const rows = await queryRows<{ n: number }>(
-    db,
-    sql`WITH released AS (
-          UPDATE webhook_deliveries
-          SET next_attempt_at = now(), lease_owner = NULL, lease_expires_at = NULL
-          WHERE lease_owner = ${owner} AND status IN ('pending', 'failed')
-          RETURNING 1
-        )
-        SELECT count(*)::int AS n FROM released`,
-  );
-  return rows[0]?.n ?? 0;
 }

@@ -24,13 +24,7 @@ import { forbiddenAddressReason } from "../address-policy.js";
 import { signatureHeader } from "../signing.js";
 import { guardedLookup, parseWebhookUrl, UnsafeWebhookUrlError, urlHost } from "../url-policy.js";
 import { BacklogPolicy } from "./backlog.js";
-import {
-  type ClaimedDelivery,
-  claimDeliveries,
-  gateOf,
-  releaseDeliveries,
-  releaseOwnDeliveries,
-} from "./claim.js";
+import { type ClaimedDelivery, claimDeliveries, gateOf, releaseDeliveries } from "./claim.js";
 import { type Gate, GateScheduler, held } from "./gates.js";
 import { HandOffInbox } from "./handoff.js";
 import {
@@ -166,7 +160,7 @@ export class WebhookWorker {
    */
   async recoverOwnLeases(): Promise<number> {
     if (this.running) throw new Error("recoverOwnLeases() must run before start()");
-    return releaseOwnDeliveries(this.db, this.owner);
+    return releaseDeliveries(this.db, this.owner);
   }
 
   /** Starts polling, takes hand-offs from the outbox, and claims at once. Idempotent. */
