@@ -18,6 +18,7 @@ import { sql } from "drizzle-orm";
 import { type Executor, queryRows } from "../../db/client.js";
 import { countRows } from "../../db/count-rows.js";
 import { firstIdAt, idTime } from "../ids.js";
+import { lockOldRows } from "./old-rows.js";
 
 /**
  * How long after its event's id a delivery's id may have been made. They are made microseconds apart;
@@ -42,14 +43,7 @@ export async function deleteOldEvents(
   limit: number,
   after = "",
 ): Promise<EventBatch> {
-  const candidates = await queryRows<{ id: string }>(
-    tx,
-    sql`SELECT id FROM events
-        WHERE id < ${firstIdAt("evt", cutoff.getTime())} AND id > ${after}
-        ORDER BY id LIMIT ${limit}
-        FOR UPDATE SKIP LOCKED`,
-  );
-  const ids = candidates.map((c) => c.id);
+  const ids = await lockOldRows(tx, "events", cutoff, limit, after);
   const batch: EventBatch = {
     scanned: ids.length,
     last: ids.at(-1),

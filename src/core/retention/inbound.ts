@@ -5,9 +5,9 @@
  * cutoff, for when INBOUND_REPEAT_WINDOW is the longer.
  */
 import { sql } from "drizzle-orm";
-import { type Executor, queryRows } from "../../db/client.js";
+import type { Executor } from "../../db/client.js";
 import { countRows } from "../../db/count-rows.js";
-import { firstIdAt } from "../ids.js";
+import { lockOldRows } from "./old-rows.js";
 
 export interface InboundBatch {
   /** Rows looked at; fewer than the limit means none is left after `last`. */
@@ -27,14 +27,7 @@ export async function deleteOldInbound(
   limit: number,
   after = "",
 ): Promise<InboundBatch> {
-  const candidates = await queryRows<{ id: string }>(
-    tx,
-    sql`SELECT id FROM inbound_messages
-        WHERE id < ${firstIdAt("inb", cutoff.getTime())} AND id > ${after}
-        ORDER BY id LIMIT ${limit}
-        FOR UPDATE SKIP LOCKED`,
-  );
-  const ids = candidates.map((c) => c.id);
+  const ids = await lockOldRows(tx, "inbound_messages", cutoff, limit, after);
   const batch: InboundBatch = { scanned: ids.length, last: ids.at(-1), inbound_messages: 0 };
   if (ids.length === 0) return batch;
   batch.inbound_messages = await countRows(

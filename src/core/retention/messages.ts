@@ -17,7 +17,7 @@ import { sql } from "drizzle-orm";
 import { type Executor, queryRows } from "../../db/client.js";
 import { countRows } from "../../db/count-rows.js";
 import type { MessageStatus } from "../../db/schema.js";
-import { firstIdAt } from "../ids.js";
+import { lockOldRows } from "./old-rows.js";
 
 /** Statuses nothing acts on any more: a `sent` message never receipted stays `sent` for good. */
 export const SETTLED_MESSAGE_STATUSES: readonly MessageStatus[] = [
@@ -45,19 +45,17 @@ export async function deleteSettledMessages(
   limit: number,
   after = "",
 ): Promise<MessageBatch> {
-  const candidates = await queryRows<{ id: string }>(
+  const ids = await lockOldRows(
     tx,
-    sql`SELECT id FROM messages
-        WHERE id < ${firstIdAt("msg", cutoff.getTime())} AND id > ${after}
-          AND status IN (${sql.join(
-            SETTLED_MESSAGE_STATUSES.map((s) => sql`${s}`),
-            sql`, `,
-          )})
-          AND updated_at < ${cutoff.toISOString()}::timestamptz
-        ORDER BY id LIMIT ${limit}
-        FOR UPDATE SKIP LOCKED`,
+    "messages",
+    cutoff,
+    limit,
+    after,
+    sql`status IN (${sql.join(
+      SETTLED_MESSAGE_STATUSES.map((s) => sql`${s}`),
+      sql`, `,
+    )}) AND updated_at < ${cutoff.toISOString()}::timestamptz`,
   );
-  const ids = candidates.map((c) => c.id);
   const batch: MessageBatch = {
     scanned: ids.length,
     last: ids.at(-1),
